@@ -1,0 +1,149 @@
+#include "core/acceptor.h"
+
+#include <algorithm>
+
+#include "core/limits.h"
+
+namespace rrseq {
+
+Ballot Acceptor::promised(const std::string& seq) const {
+  auto it = state_.sequences.find(seq);
+  Ballot own = it == state_.sequences.end() ? Ballot{} : it->second.promised;
+  return std::max(own, state_.floor);
+}
+
+bool Acceptor::can_add_sequence(const std::string& seq) const {
+  return state_.sequences.count(seq) > 0 || state_.sequences.size() < sequences_max;
+}
+
+SeqState& Acceptor::seq_state(const std::string& seq) {
+  auto [it, inserted] = state_.sequences.try_emplace(seq);
+  if (inserted) it->second.seq = seq;
+  return it->second;
+}
+
+void Acceptor::note_promise(const Ballot& b) { max_promised_ = std::max(max_promised_, b); }
+
+void Acceptor::recompute_max_promised() {
+  max_promised_ = state_.floor;
+  for (const auto& [name, s] : state_.sequences) note_promise(s.promised);
+}
+
+void Acceptor::on_prepare(const Prepare& m, Promise& reply, std::vector<StorageRecord>& records) {
+  reply.seq = m.seq;
+  reply.ballot = m.ballot;
+  const Ballot binding = promised(m.seq);
+  // Equal ballots come from the same proposer round (a duplicate): answer alike.
+  if (m.ballot < binding || !can_add_sequence(m.seq)) {
+    reply.ok = false;
+    reply.promised = binding;
+    return;
+  }
+  SeqState& s = seq_state(m.seq);
+  if (s.promised != m.ballot) {
+    s.promised = m.ballot;
+    note_promise(m.ballot);
+    records.push_back(SeqRecord{s});
+  }
+  reply.ok = true;
+  reply.promised = s.promised;
+  reply.accepted = s.accepted;
+  reply.value = s.value;
+}
+
+void Acceptor::on_accept(const Accept& m, Accepted& reply, std::vector<StorageRecord>& records) {
+  reply.seq = m.seq;
+  reply.ballot = m.ballot;
+  const Ballot binding = promised(m.seq);
+  if (m.ballot < binding || !can_add_sequence(m.seq)) {
+    reply.ok = false;
+    reply.promised = binding;
+    return;
+  }
+  SeqState& s = seq_state(m.seq);
+  if (s.promised != m.ballot || s.accepted != m.ballot || s.value != m.value) {
+    s.promised = m.ballot;
+    s.accepted = m.ballot;
+    s.value = m.value;
+    note_promise(m.ballot);
+    records.push_back(SeqRecord{s});
+  }
+  reply.ok = true;
+  reply.promised = s.promised;
+}
+
+void Acceptor::on_classic_read(const ClassicRead& m, ClassicReadReply& reply) {
+  reply.seq = m.seq;
+  reply.op = m.op;
+  auto it = state_.sequences.find(m.seq);
+  reply.value = it == state_.sequences.end() ? 0 : it->second.value;
+}
+
+void Acceptor::on_classic_write(const ClassicWrite& m, ClassicWriteReply& reply,
+                                std::vector<StorageRecord>& records) {
+  reply.seq = m.seq;
+  reply.op = m.op;
+  if (!can_add_sequence(m.seq)) return;
+  SeqState& s = seq_state(m.seq);
+  if (m.value > s.value) {  // the seed's "set if larger"
+    s.value = m.value;
+    records.push_back(SeqRecord{s});
+  }
+}
+
+void Acceptor::on_epoch_request(uint32_t from, const EpochRequest& m, EpochReply& reply,
+                                std::vector<StorageRecord>& records) {
+  reply.attempt = m.attempt;
+  reply.initialized = state_.initialized;
+  if (!state_.initialized) return;
+  // Incremented on every request, so two rejoins of one node never share an epoch:
+  // any two majorities of the other nodes intersect.
+  uint32_t& epoch = state_.epoch_seen[from];
+  epoch += 1;
+  records.push_back(EpochSeenRecord{from, epoch});
+  reply.epoch = epoch;
+  reply.max_promised = max_promised_;
+}
+
+void Acceptor::on_fence_request(uint32_t from, const FenceRequest& m, FenceReply& reply,
+                                std::vector<StorageRecord>& records) {
+  reply.attempt = m.attempt;
+  reply.max_promised = max_promised_;
+  if (!state_.initialized) return;
+  // Record the epoch the rejoining node will use, so its next rejoin gets a higher one.
+  uint32_t& epoch = state_.epoch_seen[from];
+  if (incarnation_epoch(m.ballot.incarnation) > epoch) {
+    epoch = incarnation_epoch(m.ballot.incarnation);
+    records.push_back(EpochSeenRecord{from, epoch});
+  }
+  // Equal: the same fence sent again (ballots are unique), answer alike.
+  if (m.ballot < max_promised_) {
+    reply.ok = false;
+    return;
+  }
+  state_.floor = m.ballot;
+  note_promise(m.ballot);
+  records.push_back(FloorRecord{m.ballot});
+  reply.ok = true;
+  reply.max_promised = max_promised_;
+  reply.states.reserve(state_.sequences.size());
+  for (const auto& [name, s] : state_.sequences) reply.states.push_back(s);
+}
+
+void Acceptor::adopt(const std::map<std::string, SeqState>& states, const Ballot& floor,
+                     std::vector<StorageRecord>& records) {
+  state_.floor = std::max(state_.floor, floor);
+  records.push_back(FloorRecord{state_.floor});
+  for (const auto& [name, learned] : states) {
+    SeqState& s = seq_state(name);
+    s.promised = std::max(s.promised, learned.promised);
+    s.accepted = learned.accepted;
+    s.value = learned.value;
+    records.push_back(SeqRecord{s});
+  }
+  state_.initialized = true;
+  records.push_back(InitializedRecord{});
+  recompute_max_promised();
+}
+
+}  // namespace rrseq

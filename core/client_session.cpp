@@ -1,0 +1,105 @@
+#include "core/client_session.h"
+
+#include <algorithm>
+
+namespace rrseq {
+
+ClientSession::ClientSession(ClientConfig cfg, uint64_t client_id, uint64_t rng_seed)
+    : cfg_(std::move(cfg)), client_id_(client_id), rng_(rng_seed), server_(cfg_.first_server % cfg_.servers) {}
+
+uint64_t ClientSession::buffered() const {
+  uint64_t n = 0;
+  for (const auto& [from, to] : ranges_) n += to - from;
+  return n;
+}
+
+void ClientSession::discard_buffer() { ranges_.clear(); }
+
+std::optional<uint64_t> ClientSession::take_id(TimeUs now) {
+  if (failed_) return std::nullopt;
+  while (!ranges_.empty() && ranges_.front().first == ranges_.front().second) ranges_.pop_front();
+  std::optional<uint64_t> id;
+  if (!ranges_.empty()) id = ranges_.front().first++;
+  // Refill at half use (B > 0), or on demand when nothing is left (B = 0 or empty).
+  const bool low = cfg_.buf_size > 0 ? buffered() <= cfg_.buf_size / 2 : !id;
+  if (low && !in_flight_) request(now);
+  return id;
+}
+
+void ClientSession::request(TimeUs now) {
+  InFlight f;
+  f.req = ClientRequest{client_id_, next_request_++, cfg_.seq, want()};
+  f.first_sent_us = now;
+  in_flight_ = std::move(f);
+  send_attempt(now);
+}
+
+void ClientSession::send_attempt(TimeUs now) {
+  InFlight& f = *in_flight_;
+  f.attempts += 1;
+  f.waiting = true;
+  f.deadline_us = now + cfg_.request_timeout_us;
+  out_.sends.emplace_back(server_, f.req);
+}
+
+void ClientSession::back_off(TimeUs now) {
+  InFlight& f = *in_flight_;
+  f.waiting = false;
+  server_ = (server_ + 1) % cfg_.servers;
+  const uint32_t shift = std::min<uint32_t>(f.attempts, 10);
+  const TimeUs window = std::min(cfg_.retry_backoff_max_us, cfg_.retry_backoff_min_us << shift);
+  f.resend_at_us = now + rng_.between(cfg_.retry_backoff_min_us, std::max(window, cfg_.retry_backoff_min_us));
+}
+
+void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) {
+  (void)server;
+  if (!in_flight_ || r.request != in_flight_->req.request || r.client != client_id_) return;
+  switch (r.status) {
+    case Status::ok:
+      if (r.from == 0 || r.to <= r.from || r.to - r.from != in_flight_->req.count) {
+        out_.errors.push_back("server sent a malformed range; retrying elsewhere");
+        back_off(now);
+        return;
+      }
+      ranges_.emplace_back(r.from, r.to);
+      out_.grants.push_back(ClientGrant{r.request, in_flight_->first_sent_us, now, r.from, r.to});
+      in_flight_.reset();
+      return;
+    case Status::not_ready:
+    case Status::overloaded:
+    case Status::timeout:
+      back_off(now);
+      return;
+    case Status::invalid_name:
+    case Status::invalid_count:
+    case Status::exhausted:
+      failed_ = true;
+      error_ = std::string("server refused the request: ") + status_name(r.status);
+      out_.errors.push_back(error_);
+      in_flight_.reset();
+      return;
+  }
+}
+
+void ClientSession::on_timer(TimeUs now) {
+  if (!in_flight_) return;
+  InFlight& f = *in_flight_;
+  if (f.waiting && now >= f.deadline_us) {
+    back_off(now);  // no answer: the next attempt goes to the next server
+  } else if (!f.waiting && now >= f.resend_at_us) {
+    send_attempt(now);
+  }
+}
+
+std::optional<TimeUs> ClientSession::next_timer() const {
+  if (!in_flight_) return std::nullopt;
+  return in_flight_->waiting ? in_flight_->deadline_us : in_flight_->resend_at_us;
+}
+
+ClientOutput ClientSession::take_output() {
+  ClientOutput o = std::move(out_);
+  out_ = ClientOutput{};
+  return o;
+}
+
+}  // namespace rrseq

@@ -1,0 +1,91 @@
+#pragma once
+// The client side as a pure state machine: a buffer of IDs refilled from the
+// cluster, the seed's double buffering, rotation over servers, deadlines and
+// retries with jittered backoff. The simulator and the network client library
+// drive the same code.
+//
+// Buffer size B: B = 0 asks for one ID per take_id() and keeps nothing; B > 0
+// asks for B IDs at a time and prefetches the next B once half of what is
+// buffered is used. A retry reuses the request id and goes to the next server;
+// if the first server did grant, that range is simply never used (a gap).
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/messages.h"
+#include "core/node_config.h"
+#include "core/rng.h"
+
+namespace rrseq {
+
+struct ClientConfig {
+  std::string seq;
+  uint64_t buf_size = 0;
+  uint32_t servers = 1;
+  uint32_t first_server = 0;                 // where rotation starts
+  TimeUs request_timeout_us = 300'000;       // no answer by then: retry elsewhere
+  TimeUs retry_backoff_min_us = 1'000;       // after a refusal (not_ready, overloaded, timeout)
+  TimeUs retry_backoff_max_us = 100'000;
+};
+
+struct ClientGrant {
+  uint64_t request = 0;
+  TimeUs sent_us = 0;  // first send
+  TimeUs received_us = 0;
+  uint64_t from = 0;
+  uint64_t to = 0;
+};
+
+struct ClientOutput {
+  std::vector<std::pair<uint32_t, ClientRequest>> sends;  // server index, request
+  std::vector<ClientGrant> grants;                         // ranges accepted into the buffer
+  std::vector<std::string> errors;                         // final errors (bad name, exhausted)
+};
+
+class ClientSession {
+ public:
+  ClientSession(ClientConfig cfg, uint64_t client_id, uint64_t rng_seed);
+
+  // The next ID if one is buffered; otherwise makes sure a request is on its
+  // way and returns nothing (call again after the next reply or timer).
+  std::optional<uint64_t> take_id(TimeUs now);
+  void on_reply(uint32_t server, const ClientReply& r, TimeUs now);
+  void on_timer(TimeUs now);
+  std::optional<TimeUs> next_timer() const;
+  ClientOutput take_output();
+
+  // Drops buffered IDs so the next take_id() needs a fresh grant (they become a gap).
+  void discard_buffer();
+  uint64_t buffered() const;
+  bool failed() const { return failed_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  struct InFlight {
+    ClientRequest req;
+    TimeUs first_sent_us = 0;
+    TimeUs deadline_us = 0;
+    TimeUs resend_at_us = 0;  // set while backing off after a refusal
+    uint32_t attempts = 0;
+    bool waiting = false;     // true: sent, waiting for the answer
+  };
+  void request(TimeUs now);
+  void send_attempt(TimeUs now);
+  void back_off(TimeUs now);
+  uint64_t want() const { return cfg_.buf_size == 0 ? 1 : cfg_.buf_size; }
+
+  ClientConfig cfg_;
+  uint64_t client_id_;
+  Rng rng_;
+  uint64_t next_request_ = 1;
+  std::deque<std::pair<uint64_t, uint64_t>> ranges_;  // buffered [from, to), oldest first
+  std::optional<InFlight> in_flight_;
+  uint32_t server_ = 0;  // next server to try
+  bool failed_ = false;
+  std::string error_;
+  ClientOutput out_;
+};
+
+}  // namespace rrseq

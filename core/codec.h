@@ -1,0 +1,40 @@
+#pragma once
+// Wire codec: versioned, length-prefixed binary frames.
+//
+// Frame = header (frame_header_bytes) + body.
+//   u8  version   (wire_version)
+//   u8  type      (index of the alternative in Message)
+//   u32 body_len  little-endian, header + body <= frame_bytes_max
+//   u32 crc32c    of the body, masked (see crc32c.h)
+// Integers in the body are little-endian fixed width; strings are u16 length +
+// bytes; vectors are u32 count + items. Every length is checked against
+// limits.h before anything is allocated.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+
+#include "core/messages.h"
+
+namespace rrseq {
+
+// Appends the encoded frame of `m` to `out`.
+void encode_frame(const Message& m, std::string& out);
+std::string encode_frame(const Message& m);
+
+struct DecodeError {
+  std::string reason;  // what was wrong, with the byte offset: "body offset 12: name too long (70 > 64)"
+};
+using DecodeResult = std::variant<Message, DecodeError>;
+
+// Decodes exactly one whole frame (header + body, nothing after it).
+DecodeResult decode_frame(std::span<const uint8_t> frame);
+
+// For stream readers: given at least frame_header_bytes, checks the header
+// and returns the body length that follows, or an error.
+std::variant<uint32_t, DecodeError> decode_header(std::span<const uint8_t> header);
+
+// True if `name` is a valid sequence name: 1..seq_name_bytes_max of [A-Za-z0-9_.-].
+bool valid_seq_name(std::string_view name);
+
+}  // namespace rrseq

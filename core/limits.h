@@ -1,0 +1,20 @@
+#pragma once
+// Every bound the protocol enforces, with its unit. Untrusted input is checked
+// against these where it enters (codec, storage recovery, command lines).
+#include <cstddef>
+#include <cstdint>
+
+namespace rrseq {
+
+inline constexpr uint8_t wire_version = 1;
+inline constexpr size_t frame_header_bytes = 10;          // version, type, body length, crc32c
+inline constexpr size_t frame_bytes_max = 1u << 20;       // whole frame, header included
+inline constexpr size_t seq_name_bytes_max = 64;          // [A-Za-z0-9_.-]{1,64}
+inline constexpr uint64_t range_ids_max = 1u << 20;       // IDs in one client request
+inline constexpr size_t sequences_max = 4096;             // named sequences per node
+inline constexpr uint32_t cluster_nodes_max = 9;          // nodes in one cluster
+inline constexpr size_t log_record_bytes_max = 1u << 16;  // one storage record payload
+// The largest ID a sequence may grant; a sequence whose next ID would pass it is exhausted.
+inline constexpr uint64_t id_max = UINT64_MAX - 1;
+
+}  // namespace rrseq

@@ -1,0 +1,85 @@
+#include "core/messages.h"
+
+#include <sstream>
+
+namespace rrseq {
+
+const char* status_name(Status s) {
+  switch (s) {
+    case Status::ok:
+      return "ok";
+    case Status::not_ready:
+      return "not_ready";
+    case Status::invalid_name:
+      return "invalid_name";
+    case Status::invalid_count:
+      return "invalid_count";
+    case Status::exhausted:
+      return "exhausted";
+    case Status::overloaded:
+      return "overloaded";
+    case Status::timeout:
+      return "timeout";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::ostream& operator<<(std::ostream& o, const Ballot& b) { return o << b.str(); }
+const char* ok_word(bool ok) { return ok ? "ok" : "nack"; }
+
+// One overload per message, printing "Name{field=value ..."; describe() closes the brace.
+void print(std::ostream& o, const Prepare& m) { o << "Prepare{seq=" << m.seq << " b=" << m.ballot; }
+void print(std::ostream& o, const Promise& m) {
+  o << "Promise{seq=" << m.seq << " b=" << m.ballot << ' ' << ok_word(m.ok) << " p=" << m.promised
+    << " acc=" << m.accepted << " v=" << m.value;
+}
+void print(std::ostream& o, const Accept& m) {
+  o << "Accept{seq=" << m.seq << " b=" << m.ballot << " v=" << m.value;
+}
+void print(std::ostream& o, const Accepted& m) {
+  o << "Accepted{seq=" << m.seq << " b=" << m.ballot << ' ' << ok_word(m.ok) << " p=" << m.promised;
+}
+void print(std::ostream& o, const ClassicRead& m) {
+  o << "ClassicRead{seq=" << m.seq << " op=" << m.op;
+}
+void print(std::ostream& o, const ClassicReadReply& m) {
+  o << "ClassicReadReply{seq=" << m.seq << " op=" << m.op << " v=" << m.value;
+}
+void print(std::ostream& o, const ClassicWrite& m) {
+  o << "ClassicWrite{seq=" << m.seq << " op=" << m.op << " v=" << m.value;
+}
+void print(std::ostream& o, const ClassicWriteReply& m) {
+  o << "ClassicWriteReply{seq=" << m.seq << " op=" << m.op;
+}
+void print(std::ostream& o, const EpochRequest& m) { o << "EpochRequest{attempt=" << m.attempt; }
+void print(std::ostream& o, const EpochReply& m) {
+  o << "EpochReply{attempt=" << m.attempt << (m.initialized ? " init" : " uninit")
+    << " epoch=" << m.epoch << " maxp=" << m.max_promised;
+}
+void print(std::ostream& o, const FenceRequest& m) {
+  o << "FenceRequest{attempt=" << m.attempt << " b=" << m.ballot;
+}
+void print(std::ostream& o, const FenceReply& m) {
+  o << "FenceReply{attempt=" << m.attempt << ' ' << ok_word(m.ok) << " maxp=" << m.max_promised
+    << " states=" << m.states.size();
+}
+void print(std::ostream& o, const ClientRequest& m) {
+  o << "ClientRequest{c=" << m.client << " r=" << m.request << " seq=" << m.seq << " n=" << m.count;
+}
+void print(std::ostream& o, const ClientReply& m) {
+  o << "ClientReply{c=" << m.client << " r=" << m.request << ' ' << status_name(m.status);
+  if (m.status == Status::ok) o << " [" << m.from << ',' << m.to << ')';
+}
+
+}  // namespace
+
+std::string describe(const Message& m) {
+  std::ostringstream o;
+  std::visit([&o](const auto& x) { print(o, x); }, m);
+  o << '}';
+  return o.str();
+}
+
+}  // namespace rrseq

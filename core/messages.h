@@ -1,0 +1,150 @@
+#pragma once
+// Every message nodes and clients exchange. The codec (codec.h) turns them
+// into frames; the protocol code only ever sees these structs.
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/ballot.h"
+
+namespace rrseq {
+
+// ---- CASPaxos register per sequence (protocol "ballot") ----
+struct Prepare {
+  std::string seq;
+  Ballot ballot;
+
+  bool operator==(const Prepare&) const = default;
+};
+struct Promise {
+  std::string seq;
+  Ballot ballot;     // the ballot this answers
+  bool ok = false;   // false: `promised` is higher than `ballot`
+  Ballot promised;   // acceptor's promise after handling the prepare
+  Ballot accepted;   // ballot of the accepted value (zero: none yet)
+  uint64_t value = 0;  // next ID to grant; 0 when nothing was accepted
+
+  bool operator==(const Promise&) const = default;
+};
+struct Accept {
+  std::string seq;
+  Ballot ballot;
+  uint64_t value = 0;
+
+  bool operator==(const Accept&) const = default;
+};
+struct Accepted {
+  std::string seq;
+  Ballot ballot;
+  bool ok = false;
+  Ballot promised;
+
+  bool operator==(const Accepted&) const = default;
+};
+
+// ---- The 2016 algorithm (protocol "classic"), kept as a negative control ----
+struct ClassicRead {
+  std::string seq;
+  uint64_t op = 0;  // proposer-chosen id matching replies to their round
+
+  bool operator==(const ClassicRead&) const = default;
+};
+struct ClassicReadReply {
+  std::string seq;
+  uint64_t op = 0;
+  uint64_t value = 0;
+
+  bool operator==(const ClassicReadReply&) const = default;
+};
+struct ClassicWrite {
+  std::string seq;
+  uint64_t op = 0;
+  uint64_t value = 0;  // "set if larger"
+
+  bool operator==(const ClassicWrite&) const = default;
+};
+struct ClassicWriteReply {
+  std::string seq;
+  uint64_t op = 0;
+
+  bool operator==(const ClassicWriteReply&) const = default;
+};
+
+// ---- Rejoining without state (see rejoin.h) ----
+// Step 1: peers hand out a fresh epoch for the asking node.
+struct EpochRequest {
+  uint64_t attempt = 0;
+
+  bool operator==(const EpochRequest&) const = default;
+};
+struct EpochReply {
+  uint64_t attempt = 0;
+  bool initialized = false;  // false: the peer has no state either
+  uint32_t epoch = 0;        // peer's counter for the asking node, after increment
+  Ballot max_promised;       // highest ballot the peer promised for any sequence
+
+  bool operator==(const EpochReply&) const = default;
+};
+// Step 2: a node-wide prepare that fences every older ballot, answered with all state.
+struct SeqState {
+  std::string seq;
+  Ballot promised;
+  Ballot accepted;
+  uint64_t value = 0;
+
+  bool operator==(const SeqState&) const = default;
+};
+struct FenceRequest {
+  uint64_t attempt = 0;
+  Ballot ballot;
+
+  bool operator==(const FenceRequest&) const = default;
+};
+struct FenceReply {
+  uint64_t attempt = 0;
+  bool ok = false;
+  Ballot max_promised;
+  std::vector<SeqState> states;  // every sequence the peer knows, when ok
+
+  bool operator==(const FenceReply&) const = default;
+};
+
+// ---- Client <-> node ----
+enum class Status : uint8_t {
+  ok = 0,
+  not_ready = 1,      // node is rejoining, or has no quorum yet; try another node
+  invalid_name = 2,   // sequence name empty, too long, or bad characters
+  invalid_count = 3,  // count 0 or above range_ids_max
+  exhausted = 4,      // the sequence would pass id_max
+  overloaded = 5,     // too many sequences or queued requests
+  timeout = 6,        // the node could not reach a quorum in time
+};
+const char* status_name(Status s);
+
+struct ClientRequest {
+  uint64_t client = 0;
+  uint64_t request = 0;  // unique per client; a retry reuses it
+  std::string seq;
+  uint64_t count = 0;    // IDs wanted, 1..range_ids_max
+
+  bool operator==(const ClientRequest&) const = default;
+};
+struct ClientReply {
+  uint64_t client = 0;
+  uint64_t request = 0;
+  Status status = Status::ok;
+  uint64_t from = 0;  // granted [from, to) when ok
+  uint64_t to = 0;
+
+  bool operator==(const ClientReply&) const = default;
+};
+
+using Message = std::variant<Prepare, Promise, Accept, Accepted, ClassicRead, ClassicReadReply,
+                             ClassicWrite, ClassicWriteReply, EpochRequest, EpochReply,
+                             FenceRequest, FenceReply, ClientRequest, ClientReply>;
+
+// Short readable form for traces: "Prepare{seq=a b=3.1.0}".
+std::string describe(const Message& m);
+
+}  // namespace rrseq

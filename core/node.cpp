@@ -1,0 +1,221 @@
+#include "core/node.h"
+
+#include <type_traits>
+
+#include "core/codec.h"
+#include "core/limits.h"
+
+namespace rrseq {
+
+const char* protocol_name(Protocol p) { return p == Protocol::ballot ? "ballot" : "classic"; }
+
+Node::Node(NodeConfig cfg, DurableState recovered, uint64_t rng_seed, TimeUs now)
+    : cfg_(cfg), rng_(rng_seed), acceptor_(std::move(recovered)), proposer_(cfg_, acceptor_, rng_) {
+  const DurableState& st = acceptor_.state();
+  if (st.initialized) {
+    out_.log.push_back("recovered " + std::to_string(st.sequences.size()) + " sequences");
+    std::vector<StorageRecord> records;
+    start_incarnation(make_incarnation(incarnation_epoch(st.incarnation),
+                                       incarnation_boot(st.incarnation) + 1),
+                      records);
+    persist(records);
+    if (!cfg_.durable) phase_ = Phase::serving;
+    return;
+  }
+  phase_ = Phase::rejoining;
+  out_.log.push_back("no state: rejoining from a majority of peers");
+  std::vector<PeerSend> sends;
+  rejoin_.emplace(cfg_, rng_, now, sends);
+  for (auto& s : sends) send(s.to, std::move(s.msg));
+}
+
+void Node::start_incarnation(uint64_t incarnation, std::vector<StorageRecord>& records) {
+  acceptor_.mutable_state().incarnation = incarnation;
+  records.push_back(IncarnationRecord{incarnation});
+  proposer_.set_incarnation(incarnation);
+  phase_ = Phase::starting;
+  serve_after_records_ = records_appended_ + records.size();
+}
+
+void Node::finish_rejoin(const RejoinOutcome& o) {
+  std::vector<StorageRecord> records;
+  uint32_t epoch = 0;
+  if (o.bootstrap) {
+    acceptor_.mutable_state().initialized = true;
+    records.push_back(InitializedRecord{});
+    out_.log.push_back("a majority of the cluster has no state: bootstrapping a new cluster");
+  } else {
+    epoch = o.epoch;
+    acceptor_.adopt(o.states, o.floor, records);
+    out_.log.push_back("rejoined: epoch " + std::to_string(epoch) + ", " +
+                       std::to_string(o.states.size()) + " sequences, fence " + o.floor.str());
+  }
+  // A bootstrap keeps counting boots in epoch 0; a rejoin starts a fresh epoch.
+  const uint32_t boot =
+      o.bootstrap ? incarnation_boot(acceptor_.state().incarnation) + 1 : 0;
+  start_incarnation(make_incarnation(epoch, boot), records);
+  rejoin_.reset();
+  persist(records);
+  if (!cfg_.durable) phase_ = Phase::serving;
+}
+
+void Node::persist(std::vector<StorageRecord>& records) {
+  if (!cfg_.durable || records.empty()) return;
+  for (const auto& r : records) out_.records.push_back(encode_record(r));
+  records_appended_ += records.size();
+  request_sync();
+}
+
+void Node::request_sync() {
+  if (sync_in_flight_ || records_appended_ == records_synced_) return;
+  sync_in_flight_ = next_sync_id_++;
+  sync_in_flight_covers_ = records_appended_;
+  out_.sync = *sync_in_flight_;
+}
+
+void Node::send(uint32_t to, Message msg) { out_.peer_sends.push_back(PeerSend{to, std::move(msg)}); }
+
+void Node::send_gated(uint32_t to, Message msg) {
+  if (records_synced_ >= records_appended_) {
+    send(to, std::move(msg));
+  } else {
+    gated_.push_back(Gated{records_appended_, to, std::move(msg)});
+  }
+}
+
+void Node::on_synced(uint64_t sync_id, TimeUs now) {
+  if (!sync_in_flight_ || *sync_in_flight_ != sync_id) return;
+  records_synced_ = sync_in_flight_covers_;
+  sync_in_flight_.reset();
+  while (!gated_.empty() && gated_.front().after_records <= records_synced_) {
+    send(gated_.front().to, std::move(gated_.front().msg));
+    gated_.pop_front();
+  }
+  if (phase_ == Phase::starting && records_synced_ >= serve_after_records_) {
+    phase_ = Phase::serving;
+    out_.log.push_back("serving, incarnation " + std::to_string(incarnation()));
+    on_timer(now);
+  }
+  request_sync();
+}
+
+void Node::reply_client(ConnId conn, const ClientRequest& req, Status st) {
+  out_.client_sends.push_back(ClientSend{conn, ClientReply{req.client, req.request, st, 0, 0}});
+}
+
+void Node::on_client_request(ConnId conn, const ClientRequest& req, TimeUs now) {
+  if (!valid_seq_name(req.seq)) return reply_client(conn, req, Status::invalid_name);
+  if (req.count == 0 || req.count > range_ids_max) return reply_client(conn, req, Status::invalid_count);
+  if (phase_ != Phase::serving) return reply_client(conn, req, Status::not_ready);
+  if (proposer_.queued() >= cfg_.queued_requests_max || !acceptor_.can_add_sequence(req.seq)) {
+    return reply_client(conn, req, Status::overloaded);
+  }
+  ProposerOutput po;
+  proposer_.enqueue(PendingRequest{conn, req, now}, now, po);
+  flush(po);
+}
+
+void Node::flush(ProposerOutput& po) {
+  for (auto& s : po.sends) send(s.to, std::move(s.msg));
+  for (auto& a : po.answers) {
+    out_.client_sends.push_back(ClientSend{
+        a.request.conn, ClientReply{a.request.req.client, a.request.req.request, a.status, a.from, a.to}});
+  }
+}
+
+void Node::handle_acceptor_message(uint32_t from, const Message& msg) {
+  std::vector<StorageRecord> records;
+  Message reply;
+  if (auto* m = std::get_if<Prepare>(&msg)) {
+    reply = Promise{};
+    acceptor_.on_prepare(*m, std::get<Promise>(reply), records);
+  } else if (auto* m = std::get_if<Accept>(&msg)) {
+    reply = Accepted{};
+    acceptor_.on_accept(*m, std::get<Accepted>(reply), records);
+  } else if (auto* m = std::get_if<ClassicRead>(&msg)) {
+    reply = ClassicReadReply{};
+    acceptor_.on_classic_read(*m, std::get<ClassicReadReply>(reply));
+  } else if (auto* m = std::get_if<ClassicWrite>(&msg)) {
+    reply = ClassicWriteReply{};
+    acceptor_.on_classic_write(*m, std::get<ClassicWriteReply>(reply), records);
+  }
+  persist(records);
+  send_gated(from, std::move(reply));
+}
+
+void Node::on_peer_message(uint32_t from, const Message& msg, TimeUs now) {
+  if (from >= cfg_.nodes) return;
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, Prepare> || std::is_same_v<T, Accept> ||
+                      std::is_same_v<T, ClassicRead> || std::is_same_v<T, ClassicWrite>) {
+          // A node without state, or not yet sure of its incarnation, is in no quorum.
+          if (phase_ == Phase::serving) handle_acceptor_message(from, msg);
+        } else if constexpr (std::is_same_v<T, EpochRequest>) {
+          std::vector<StorageRecord> records;
+          EpochReply reply;
+          acceptor_.on_epoch_request(from, m, reply, records);
+          persist(records);
+          send_gated(from, reply);
+        } else if constexpr (std::is_same_v<T, FenceRequest>) {
+          if (!acceptor_.state().initialized) return;  // nothing to offer
+          std::vector<StorageRecord> records;
+          FenceReply reply;
+          acceptor_.on_fence_request(from, m, reply, records);
+          persist(records);
+          send_gated(from, std::move(reply));
+        } else if constexpr (std::is_same_v<T, EpochReply> || std::is_same_v<T, FenceReply>) {
+          if (!rejoin_) return;
+          std::vector<PeerSend> sends;
+          std::optional<RejoinOutcome> done;
+          if constexpr (std::is_same_v<T, EpochReply>) {
+            done = rejoin_->on_epoch_reply(from, m, sends);
+          } else {
+            done = rejoin_->on_fence_reply(from, m, sends);
+          }
+          for (auto& s : sends) send(s.to, std::move(s.msg));
+          if (done) finish_rejoin(*done);
+        } else if constexpr (std::is_same_v<T, Promise> || std::is_same_v<T, Accepted> ||
+                             std::is_same_v<T, ClassicReadReply> ||
+                             std::is_same_v<T, ClassicWriteReply>) {
+          if (phase_ != Phase::serving) return;
+          ProposerOutput po;
+          if constexpr (std::is_same_v<T, Promise>) proposer_.on_promise(from, m, now, po);
+          if constexpr (std::is_same_v<T, Accepted>) proposer_.on_accepted(from, m, now, po);
+          if constexpr (std::is_same_v<T, ClassicReadReply>) proposer_.on_classic_read_reply(from, m, now, po);
+          if constexpr (std::is_same_v<T, ClassicWriteReply>) proposer_.on_classic_write_reply(from, m, now, po);
+          flush(po);
+        } else {
+          out_.log.push_back("peer " + std::to_string(from) + " sent a client message; dropped");
+        }
+      },
+      msg);
+}
+
+void Node::on_timer(TimeUs now) {
+  if (rejoin_) {
+    std::vector<PeerSend> sends;
+    rejoin_->on_timer(now, sends);
+    for (auto& s : sends) send(s.to, std::move(s.msg));
+  }
+  if (phase_ == Phase::serving) {
+    ProposerOutput po;
+    proposer_.on_timer(now, po);
+    flush(po);
+  }
+}
+
+std::optional<TimeUs> Node::next_timer() const {
+  if (rejoin_) return rejoin_->next_timer();
+  if (phase_ == Phase::serving) return proposer_.next_timer();
+  return std::nullopt;
+}
+
+NodeOutput Node::take_output() {
+  NodeOutput o = std::move(out_);
+  out_ = NodeOutput{};
+  return o;
+}
+
+}  // namespace rrseq

@@ -1,0 +1,43 @@
+#pragma once
+// Settings of one node and the small types its parts share.
+#include <cstddef>
+#include <cstdint>
+
+#include "core/messages.h"
+
+namespace rrseq {
+
+using TimeUs = uint64_t;
+using ConnId = uint64_t;
+
+enum class Protocol : uint8_t { ballot, classic };
+const char* protocol_name(Protocol p);
+
+struct NodeConfig {
+  uint32_t self = 0;
+  uint32_t nodes = 3;
+  Protocol protocol = Protocol::ballot;
+  bool durable = false;  // false: memory mode, nothing is written
+  bool combine = true;   // serve all queued requests of one sequence with one round
+  TimeUs round_timeout_us = 100'000;      // a round without a quorum by then is retried
+  TimeUs backoff_min_us = 500;            // randomized backoff after a ballot conflict
+  TimeUs backoff_max_us = 50'000;
+  TimeUs rejoin_retry_us = 50'000;        // resend rejoin requests this often
+  TimeUs request_timeout_us = 1'000'000;  // a queued client request older than this gets `timeout`
+  size_t queued_requests_max = 4096;      // per node; more gets `overloaded`
+};
+
+inline uint32_t majority(uint32_t n) { return n / 2 + 1; }
+
+struct PeerSend {
+  uint32_t to = 0;
+  Message msg;
+};
+
+struct PendingRequest {
+  ConnId conn = 0;
+  ClientRequest req;
+  TimeUs arrived_us = 0;
+};
+
+}  // namespace rrseq

@@ -1,0 +1,97 @@
+#pragma once
+// The proposer half of a node. Per sequence it runs one round at a time:
+//
+// ballot:  Prepare(b) on all nodes; a majority of promises gives the value with
+//          the highest accepted ballot (the read-repair); Accept(b, v + n) on all
+//          nodes; a majority of acks grants [v, v + n). A nack or a timeout ends
+//          the round; it is retried after a randomized backoff (G4).
+// classic: the 2016 algorithm: read a majority, keep the highest, then "set if
+//          larger" to v + n on a majority. The two phases are not tied together,
+//          so concurrent proposers can both win: the negative control.
+//
+// With `combine`, all requests queued for a sequence ride one round and split
+// its range in arrival order.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/acceptor.h"
+#include "core/messages.h"
+#include "core/node_config.h"
+#include "core/rng.h"
+
+namespace rrseq {
+
+struct ClientAnswer {
+  PendingRequest request;
+  Status status = Status::ok;
+  uint64_t from = 0;
+  uint64_t to = 0;
+};
+
+struct ProposerOutput {
+  std::vector<PeerSend> sends;
+  std::vector<ClientAnswer> answers;
+};
+
+class Proposer {
+ public:
+  Proposer(const NodeConfig& cfg, const Acceptor& local, Rng& rng) : cfg_(cfg), local_(local), rng_(rng) {}
+
+  void set_incarnation(uint64_t inc) { incarnation_ = inc; }
+  size_t queued() const { return queued_; }
+
+  void enqueue(const PendingRequest& p, TimeUs now, ProposerOutput& out);
+  void on_promise(uint32_t from, const Promise& m, TimeUs now, ProposerOutput& out);
+  void on_accepted(uint32_t from, const Accepted& m, TimeUs now, ProposerOutput& out);
+  void on_classic_read_reply(uint32_t from, const ClassicReadReply& m, TimeUs now, ProposerOutput& out);
+  void on_classic_write_reply(uint32_t from, const ClassicWriteReply& m, TimeUs now, ProposerOutput& out);
+  void on_timer(TimeUs now, ProposerOutput& out);
+  std::optional<TimeUs> next_timer() const;
+
+ private:
+  enum class Phase { read, write };  // ballot: prepare/accept; classic: read/write
+  struct Round {
+    Phase phase = Phase::read;
+    Ballot ballot;      // ballot protocol
+    uint64_t op = 0;    // classic protocol
+    uint32_t acks = 0;  // bit per node that answered this phase
+    Ballot best_accepted;
+    uint64_t best_value = 0;
+    uint64_t base = 0;  // first ID of the range being written
+    uint64_t total = 0; // IDs wanted by the batch
+    std::vector<PendingRequest> batch;
+    TimeUs deadline_us = 0;
+  };
+  struct Seq {
+    std::deque<PendingRequest> queue;
+    std::optional<Round> round;
+    uint64_t round_seen = 0;  // highest ballot round heard of for this sequence
+    uint32_t conflicts = 0;   // consecutive failed rounds, for the backoff window
+    TimeUs not_before_us = 0;
+  };
+
+  void maybe_start(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
+  void broadcast(const Message& m, ProposerOutput& out);
+  // Counts `from` once; true when this answer completes a majority.
+  bool count_ack(Round& r, uint32_t from);
+  void start_write(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
+  void finish(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
+  void fail_round(Seq& s, TimeUs now);
+  Seq* active_round(const std::string& name, Phase phase);
+
+  const NodeConfig& cfg_;
+  const Acceptor& local_;
+  Rng& rng_;
+  uint64_t incarnation_ = 0;
+  uint64_t next_op_ = 1;
+  size_t queued_ = 0;
+  std::map<std::string, Seq> seqs_;
+  std::set<std::string> active_;  // sequences with queued requests or a round in flight
+};
+
+}  // namespace rrseq

@@ -1,0 +1,109 @@
+#include "core/rejoin.h"
+
+#include <algorithm>
+
+namespace rrseq {
+
+Rejoin::Rejoin(const NodeConfig& cfg, Rng& rng, TimeUs now, std::vector<PeerSend>& out) : cfg_(cfg) {
+  // Attempt ids start at a random point so answers meant for an earlier life of
+  // this node are not mistaken for answers to this one.
+  first_attempt_ = attempt_ = rng.next() >> 16;
+  resend_at_us_ = now + cfg_.rejoin_retry_us;
+  send_step(out);
+}
+
+void Rejoin::send_step(std::vector<PeerSend>& out) {
+  for (uint32_t n = 0; n < cfg_.nodes; ++n) {
+    if (n == cfg_.self) continue;
+    if (step_ == Step::epoch) {
+      out.push_back(PeerSend{n, EpochRequest{attempt_}});
+    } else {
+      out.push_back(PeerSend{n, FenceRequest{attempt_, fence_}});
+    }
+  }
+}
+
+void Rejoin::on_timer(TimeUs now, std::vector<PeerSend>& out) {
+  if (now < resend_at_us_) return;
+  resend_at_us_ = now + cfg_.rejoin_retry_us;
+  ++attempt_;
+  if (step_ == Step::fence) fence_oks_.clear();
+  send_step(out);
+}
+
+std::optional<RejoinOutcome> Rejoin::on_epoch_reply(uint32_t from, const EpochReply& m,
+                                                    std::vector<PeerSend>& out) {
+  if (step_ != Step::epoch || m.attempt < first_attempt_ || m.attempt > attempt_ ||
+      from == cfg_.self || from >= cfg_.nodes) {
+    return std::nullopt;
+  }
+  // A peer's counter only grows, so its latest answer is the one to keep.
+  auto& kept = epoch_replies_[from];
+  if (!m.initialized || m.epoch >= kept.epoch) kept = m;
+
+  uint32_t initialized = 0;
+  uint32_t empty = 0;
+  uint32_t epoch = 0;
+  uint64_t round = 0;
+  for (const auto& [peer, r] : epoch_replies_) {
+    if (r.initialized) {
+      ++initialized;
+      epoch = std::max(epoch, r.epoch);
+      round = std::max(round, r.max_promised.round);
+    } else {
+      ++empty;
+    }
+  }
+  if (initialized >= others_majority()) {
+    epoch_ = epoch;
+    start_fence(round + 1, out);
+    return std::nullopt;
+  }
+  if (empty + 1 >= majority(cfg_.nodes)) {
+    RejoinOutcome o;
+    o.bootstrap = true;
+    return o;
+  }
+  return std::nullopt;
+}
+
+void Rejoin::start_fence(uint64_t round, std::vector<PeerSend>& out) {
+  step_ = Step::fence;
+  ++attempt_;
+  fence_ = Ballot{round, cfg_.self, (uint64_t{epoch_} << 32)};
+  fence_oks_.clear();
+  send_step(out);
+}
+
+std::optional<RejoinOutcome> Rejoin::on_fence_reply(uint32_t from, const FenceReply& m,
+                                                    std::vector<PeerSend>& out) {
+  if (step_ != Step::fence || m.attempt != attempt_ || from == cfg_.self || from >= cfg_.nodes) {
+    return std::nullopt;
+  }
+  if (!m.ok) {  // a peer promised a higher ballot meanwhile: fence above it
+    start_fence(std::max(fence_.round, m.max_promised.round) + 1, out);
+    return std::nullopt;
+  }
+  fence_oks_[from] = m;
+  if (fence_oks_.size() < others_majority()) return std::nullopt;
+
+  RejoinOutcome o;
+  o.epoch = epoch_;
+  o.floor = fence_;
+  for (const auto& [peer, reply] : fence_oks_) {
+    for (const auto& st : reply.states) {
+      auto [it, inserted] = o.states.try_emplace(st.seq, st);
+      if (!inserted && std::tie(st.accepted, st.value) > std::tie(it->second.accepted, it->second.value)) {
+        it->second = st;
+      }
+    }
+  }
+  return o;
+}
+
+std::string Rejoin::describe() const {
+  return step_ == Step::epoch ? "asking peers for an epoch"
+                              : "fencing peers with ballot " + fence_.str();
+}
+
+}  // namespace rrseq

@@ -1,0 +1,298 @@
+// Checks what clients saw against the contract (DESIGN.md section 2).
+// Every check is O(n log n) in the number of records, so a long run stays cheap.
+#include "harness/checker.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <limits>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rrseq {
+namespace {
+
+// A broken run can violate a property millions of times; a few examples are enough.
+constexpr size_t violations_per_property_max = 5;
+// IDs listed per violation.
+constexpr uint64_t ids_per_violation_max = 4;
+
+uint64_t add_saturating(uint64_t a, uint64_t b) {
+  return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max()
+                                                      : a + b;
+}
+
+bool valid_range(const GrantRecord& g) { return g.from != 0 && g.from < g.to; }
+
+std::string us(TimeUs t) { return std::to_string(t) + "us"; }
+
+std::string range(const GrantRecord& g) {
+  return "[" + std::to_string(g.from) + "," + std::to_string(g.to) + ")";
+}
+
+// "client 2 request 5 [10,20)"
+std::string who(const GrantRecord& g) {
+  return "client " + std::to_string(g.client) + " request " + std::to_string(g.request) + " " +
+         range(g);
+}
+
+// The first few IDs of [from, to).
+std::vector<uint64_t> first_ids(uint64_t from, uint64_t to) {
+  std::vector<uint64_t> ids;
+  for (uint64_t id = from; id < to && ids.size() < ids_per_violation_max; ++id) ids.push_back(id);
+  return ids;
+}
+
+// Collects violations, keeping at most a few per property and counting the rest.
+class Reporter {
+ public:
+  void add(const std::string& property, std::string detail, std::vector<uint64_t> ids) {
+    size_t& n = seen_[property];
+    ++n;
+    if (n > violations_per_property_max) return;
+    out_.push_back(Violation{property, std::move(detail), std::move(ids)});
+  }
+
+  std::vector<Violation> finish() {
+    // Say how many were left out, on the last one shown for that property.
+    for (const auto& [property, n] : seen_) {
+      if (n <= violations_per_property_max) continue;
+      for (auto it = out_.rbegin(); it != out_.rend(); ++it) {
+        if (it->property != property) continue;
+        it->detail += " (and " + std::to_string(n - violations_per_property_max) + " more " +
+                      property + " violations not shown)";
+        break;
+      }
+    }
+    return std::move(out_);
+  }
+
+ private:
+  std::map<std::string, size_t> seen_;
+  std::vector<Violation> out_;
+};
+
+// Indices of the grants with a valid range, sorted by (from, to, index).
+std::vector<size_t> valid_by_from(const History& h) {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < h.grants.size(); ++i) {
+    if (valid_range(h.grants[i])) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const GrantRecord& x = h.grants[a];
+    const GrantRecord& y = h.grants[b];
+    if (x.from != y.from) return x.from < y.from;
+    if (x.to != y.to) return x.to < y.to;
+    return a < b;
+  });
+  return order;
+}
+
+// G1, plus the statistics that come from the same sweep over grants sorted by `from`.
+void check_unique(const History& h, const std::vector<size_t>& by_from, Reporter& r,
+                  CheckReport& report) {
+  for (const GrantRecord& g : h.grants) {
+    if (valid_range(g)) continue;
+    r.add("G1", "invalid range: " + who(g) + " received at " + us(g.received_us), {g.from});
+  }
+
+  uint64_t distinct = 0;
+  uint64_t covered_to = 0;  // max `to` of the grants seen so far
+  size_t covered_by = 0;    // the grant that reaches covered_to
+  for (size_t i : by_from) {
+    const GrantRecord& g = h.grants[i];
+    report.ids_granted = add_saturating(report.ids_granted, g.to - g.from);
+    report.id_high = std::max(report.id_high, g.to - 1);
+    if (g.from < covered_to) {
+      const GrantRecord& a = h.grants[covered_by];
+      const uint64_t overlap_to = std::min(g.to, covered_to);
+      r.add("G1",
+            "id " + std::to_string(g.from) + " granted twice: " + who(a) + " at " +
+                us(a.received_us) + " and " + who(g) + " at " + us(g.received_us) + " (" +
+                std::to_string(overlap_to - g.from) + " ids overlap)",
+            first_ids(g.from, overlap_to));
+    }
+    const uint64_t fresh_from = std::max(g.from, covered_to);
+    if (g.to > fresh_from) distinct += g.to - fresh_from;
+    if (g.to > covered_to) {
+      covered_to = g.to;
+      covered_by = i;
+    }
+  }
+  report.ids_skipped = report.id_high > distinct ? report.id_high - distinct : 0;
+}
+
+// Disjoint, sorted [from, to) intervals: the union of one client's grants.
+using Intervals = std::vector<std::pair<uint64_t, uint64_t>>;
+
+bool contains(const Intervals& iv, uint64_t id) {
+  auto it = std::upper_bound(iv.begin(), iv.end(), id,
+                             [](uint64_t v, const auto& p) { return v < p.first; });
+  if (it == iv.begin()) return false;
+  --it;
+  return id < it->second;
+}
+
+// G2: each client's consumed IDs strictly increase and come from its own grants.
+void check_per_client(const History& h, const std::vector<size_t>& by_from, Reporter& r) {
+  std::map<uint32_t, Intervals> granted;
+  for (size_t i : by_from) {
+    const GrantRecord& g = h.grants[i];
+    Intervals& iv = granted[g.client];
+    if (!iv.empty() && g.from <= iv.back().second) {
+      iv.back().second = std::max(iv.back().second, g.to);
+    } else {
+      iv.emplace_back(g.from, g.to);
+    }
+  }
+
+  static const Intervals none;
+  std::map<uint32_t, const ConsumeRecord*> last;
+  for (const ConsumeRecord& c : h.consumed) {
+    auto g = granted.find(c.client);
+    if (!contains(g == granted.end() ? none : g->second, c.id)) {
+      r.add("G2",
+            "consumed ID never granted to this client: client " + std::to_string(c.client) +
+                " consumed id " + std::to_string(c.id) + " at " + us(c.at_us),
+            {c.id});
+    }
+    const ConsumeRecord*& prev = last[c.client];
+    if (prev != nullptr && c.id <= prev->id) {
+      r.add("G2",
+            "client " + std::to_string(c.client) + " consumed id " + std::to_string(c.id) +
+                " at " + us(c.at_us) + " after id " + std::to_string(prev->id) + " at " +
+                us(prev->at_us),
+            {prev->id, c.id});
+    }
+    prev = &c;
+  }
+}
+
+// G3: if A was received strictly before B was first sent, B lies entirely above A.
+void check_real_time(const History& h, Reporter& r) {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < h.grants.size(); ++i) {
+    const GrantRecord& g = h.grants[i];
+    if (!valid_range(g)) continue;  // already reported under G1
+    if (g.received_us < g.sent_us) {
+      r.add("G3", "invalid times: " + who(g) + " sent " + us(g.sent_us) + " received " +
+                      us(g.received_us) + " (received before sent)",
+            {g.from});
+      continue;
+    }
+    order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const TimeUs x = h.grants[a].received_us;
+    const TimeUs y = h.grants[b].received_us;
+    return x != y ? x < y : a < b;
+  });
+
+  // max_to_by[k]: the grant with the highest `to` among order[0..k].
+  std::vector<size_t> max_to_by(order.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    max_to_by[k] = order[k];
+    if (k > 0 && h.grants[max_to_by[k - 1]].to >= h.grants[order[k]].to) {
+      max_to_by[k] = max_to_by[k - 1];
+    }
+  }
+
+  for (size_t b_index : order) {
+    const GrantRecord& b = h.grants[b_index];
+    // Grants received strictly before B was sent: order[0 .. done).
+    auto end = std::lower_bound(order.begin(), order.end(), b.sent_us,
+                                [&](size_t i, TimeUs t) { return h.grants[i].received_us < t; });
+    const size_t done = static_cast<size_t>(end - order.begin());
+    if (done == 0) continue;
+    const GrantRecord& a = h.grants[max_to_by[done - 1]];
+    if (a.to <= b.from) continue;
+    r.add("G3",
+          who(a) + " received at " + us(a.received_us) + " but later " + who(b) + " sent at " +
+              us(b.sent_us) + " (received " + us(b.received_us) + ") has ids below " +
+              std::to_string(a.to),
+          first_ids(b.from, std::min(a.to, b.to)));
+  }
+}
+
+// G5: a calm run hands out 1, 2, 3, ... with no hole, and the client takes them in order.
+void check_gap_free(const History& h, const std::vector<size_t>& by_from, Reporter& r) {
+  uint64_t next = 1;  // lowest ID not yet covered
+  for (size_t i : by_from) {
+    const GrantRecord& g = h.grants[i];
+    if (g.from > next) {
+      r.add("G5",
+            "calm run skipped ids " + std::to_string(next) + ".." + std::to_string(g.from - 1) +
+                ": next grant is " + who(g) + " at " + us(g.received_us),
+            first_ids(next, g.from));
+    }
+    next = std::max(next, g.to);
+  }
+  for (size_t k = 0; k < h.consumed.size(); ++k) {
+    const ConsumeRecord& c = h.consumed[k];
+    if (c.id == k + 1) continue;
+    r.add("G5",
+          "calm run consumed id " + std::to_string(c.id) + " (client " +
+              std::to_string(c.client) + " at " + us(c.at_us) + ") where id " +
+              std::to_string(k + 1) + " was expected",
+          {k + 1, c.id});
+    break;  // everything after the first mismatch is shifted
+  }
+}
+
+// live: after the heal, every live client gets a fresh grant within the bound.
+void check_live(const History& h, Reporter& r) {
+  if (h.live_clients.empty()) return;
+  const TimeUs deadline = add_saturating(h.heal_us, h.liveness_bound_us);
+  std::vector<uint32_t> clients = h.live_clients;
+  std::sort(clients.begin(), clients.end());
+  clients.erase(std::unique(clients.begin(), clients.end()), clients.end());
+
+  // Per client, the earliest-received grant requested at or after the heal.
+  std::map<uint32_t, const GrantRecord*> first_after_heal;
+  for (const GrantRecord& g : h.grants) {
+    if (g.sent_us < h.heal_us) continue;
+    const GrantRecord*& best = first_after_heal[g.client];
+    if (best == nullptr || g.received_us < best->received_us) best = &g;
+  }
+
+  for (uint32_t client : clients) {
+    auto it = first_after_heal.find(client);
+    const GrantRecord* g = it == first_after_heal.end() ? nullptr : it->second;
+    if (g != nullptr && g->received_us <= deadline) continue;
+    std::string detail = "client " + std::to_string(client) +
+                         " got no grant requested at or after the heal at " + us(h.heal_us) +
+                         " and received by " + us(deadline) + " (bound " +
+                         us(h.liveness_bound_us) + ")";
+    std::vector<uint64_t> ids;
+    if (g != nullptr) {
+      detail += "; first was " + who(*g) + " sent " + us(g->sent_us) + " received " +
+                us(g->received_us);
+      ids.push_back(g->from);
+    } else {
+      detail += "; none after the heal";
+    }
+    r.add("live", std::move(detail), std::move(ids));
+  }
+}
+
+}  // namespace
+
+CheckReport check_history(const History& h) {
+  CheckReport report;
+  Reporter r;
+  report.grants = h.grants.size();
+  report.ids_consumed = h.consumed.size();
+
+  const std::vector<size_t> by_from = valid_by_from(h);
+  check_unique(h, by_from, r, report);
+  check_per_client(h, by_from, r);
+  check_real_time(h, r);
+  if (h.calm) check_gap_free(h, by_from, r);
+  check_live(h, r);
+
+  report.violations = r.finish();
+  return report;
+}
+
+}  // namespace rrseq

@@ -1,0 +1,169 @@
+#include "harness/sim_options.h"
+
+#include <algorithm>
+#include <sstream>
+#include <vector>
+
+#include "core/rng.h"
+
+namespace rrseq {
+namespace {
+
+struct FaultName {
+  const char* name;
+  uint32_t bit;
+};
+constexpr FaultName fault_names[] = {{"net", fault_net},
+                                     {"partition", fault_partition},
+                                     {"crash", fault_crash},
+                                     {"disk", fault_disk},
+                                     {"amnesia", fault_amnesia}};
+
+constexpr uint64_t buf_sizes[] = {0, 1, 2, 3, 5, 7, 16, 100, 1024};
+constexpr TimeUs think_max_choices_us[] = {0, 500, 2'000, 10'000};
+
+}  // namespace
+
+bool parse_faults(const std::string& text, uint32_t* out, std::string* error) {
+  if (text == "none") return *out = 0, true;
+  if (text == "all") return *out = fault_all, true;
+  uint32_t bits = 0;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    auto it = std::find_if(std::begin(fault_names), std::end(fault_names),
+                           [&](const FaultName& f) { return item == f.name; });
+    if (it == std::end(fault_names)) {
+      *error = "unknown fault kind '" + item + "' (none, all, net, partition, crash, disk, amnesia)";
+      return false;
+    }
+    bits |= it->bit;
+  }
+  *out = bits;
+  return true;
+}
+
+std::string faults_name(uint32_t faults) {
+  if (faults == 0) return "none";
+  if (faults == fault_all) return "all";
+  std::string s;
+  for (const auto& f : fault_names) {
+    if (faults & f.bit) s += (s.empty() ? "" : ",") + std::string(f.name);
+  }
+  return s;
+}
+
+std::string option_flags(const SimOptions& opt) {
+  const SimOptions def;
+  std::ostringstream o;
+  if (opt.nodes != def.nodes) o << " --nodes " << opt.nodes;
+  if (opt.clients != def.clients) o << " --clients " << opt.clients;
+  if (opt.faults != def.faults) o << " --faults " << faults_name(opt.faults);
+  if (opt.protocol != def.protocol) o << " --protocol " << protocol_name(opt.protocol);
+  if (opt.time_ms != def.time_ms) o << " --time-ms " << opt.time_ms;
+  if (opt.storage == StorageMode::memory) o << " --storage memory";
+  if (opt.storage == StorageMode::durable) o << " --storage durable";
+  if (!opt.combine) o << " --no-combine";
+  return o.str();
+}
+
+Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
+  Rng rng = Rng::derive(seed, "scenario");
+  Scenario s;
+  s.seed = seed;
+  s.nodes = opt.nodes;
+  s.protocol = opt.protocol;
+  s.combine = opt.combine;
+  s.heal_us = opt.time_ms * 1000;
+  s.liveness_bound_us = sim_liveness_bound_us;
+
+  // Each fault kind asked for is switched on in three runs out of four, so a
+  // sweep also covers each kind alone and in small combinations.
+  uint32_t on = 0;
+  for (const auto& f : fault_names) {
+    if ((opt.faults & f.bit) && rng.below(4) != 0) on |= f.bit;
+  }
+  switch (opt.storage) {
+    case StorageMode::memory: s.durable = false; break;
+    case StorageMode::durable: s.durable = true; break;
+    case StorageMode::any: s.durable = (on & fault_disk) ? true : rng.below(2) == 0; break;
+  }
+  if (!s.durable) on &= ~fault_disk;
+
+  for (uint32_t c = 0; c < opt.clients; ++c) {
+    ClientSpec spec;
+    spec.buf_size = buf_sizes[rng.below(std::size(buf_sizes))];
+    spec.first_server = static_cast<uint32_t>(rng.below(s.nodes));
+    spec.think_max_us = think_max_choices_us[rng.below(std::size(think_max_choices_us))];
+    s.clients.push_back(spec);
+  }
+
+  s.net.delay_min_us = rng.between(20, 200);
+  s.net.delay_spread_us = rng.between(100, 2'000);
+  if (on & fault_net) {
+    s.net.loss_ppm = static_cast<uint32_t>(rng.below(50'000));
+    s.net.dup_ppm = static_cast<uint32_t>(rng.below(50'000));
+    s.net.tail_ppm = static_cast<uint32_t>(rng.below(20'000));
+    s.net.tail_max_us = rng.between(5'000, 300'000);
+  }
+  if (on & fault_disk) {
+    s.disk.slow_ppm = static_cast<uint32_t>(rng.below(100'000));
+    s.disk.slow_max_us = rng.between(1'000, 200'000);
+    s.disk.tear = rng.below(4) != 0;
+  }
+
+  const TimeUs span = std::max<TimeUs>(s.heal_us * 9 / 10, 1);
+  auto at = [&] { return rng.below(span); };
+  auto later = [&](TimeUs t, TimeUs min_us, TimeUs max_us) { return t + rng.between(min_us, max_us); };
+  if (on & (fault_crash | fault_amnesia)) {
+    s.skew_ppm_max = (on & fault_crash) ? static_cast<uint32_t>(rng.below(100'000)) : 0;
+    const uint64_t crashes = rng.between(1, 6);
+    for (uint64_t i = 0; i < crashes; ++i) {
+      const uint32_t n = static_cast<uint32_t>(rng.below(s.nodes));
+      const bool wipe = (on & fault_amnesia) && (!(on & fault_crash) || rng.below(2) == 0);
+      const TimeUs t = at();
+      s.faults.push_back({t, wipe ? FaultKind::crash_wipe : FaultKind::crash, n, 0});
+      s.faults.push_back({later(t, 1'000, 1'000'000), FaultKind::restart, n, 0});
+    }
+  }
+  if ((on & fault_crash) && !s.clients.empty()) {
+    const uint64_t crashes = rng.below(4);
+    for (uint64_t i = 0; i < crashes; ++i) {
+      const uint32_t c = static_cast<uint32_t>(rng.below(s.clients.size()));
+      const TimeUs t = at();
+      s.faults.push_back({t, FaultKind::client_crash, c, 0});
+      s.faults.push_back({later(t, 1'000, 500'000), FaultKind::client_restart, c, 0});
+    }
+  }
+  if (on & fault_partition) {
+    const uint64_t partitions = rng.between(1, 4);
+    for (uint64_t i = 0; i < partitions; ++i) {
+      const TimeUs t = at();
+      // Split the nodes in two random groups; cut one way or both.
+      std::vector<bool> left(s.nodes);
+      const uint64_t shape = rng.below(3);
+      if (shape == 0) {  // isolate one node
+        left[rng.below(s.nodes)] = true;
+      } else {
+        for (uint32_t n = 0; n < s.nodes; ++n) left[n] = rng.below(2) == 0;
+      }
+      const bool one_way = rng.below(3) == 0;
+      for (uint32_t a = 0; a < s.nodes; ++a) {
+        for (uint32_t b = 0; b < s.nodes; ++b) {
+          if (left[a] && !left[b]) {
+            s.faults.push_back({t, FaultKind::cut, a, b});
+            if (!one_way) s.faults.push_back({t, FaultKind::cut, b, a});
+          }
+        }
+      }
+      s.faults.push_back({later(t, 10'000, 1'000'000), FaultKind::heal, 0, 0});
+    }
+  }
+  std::erase_if(s.faults, [&](const FaultEvent& f) { return f.at_us >= s.heal_us; });
+  std::stable_sort(s.faults.begin(), s.faults.end(),
+                   [](const FaultEvent& x, const FaultEvent& y) { return x.at_us < y.at_us; });
+  s.calm = on == 0 && opt.clients == 1;
+  return s;
+}
+
+}  // namespace rrseq

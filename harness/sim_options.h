@@ -1,0 +1,46 @@
+#pragma once
+// rrseq-sim's options, and how a seed becomes a Scenario under them.
+#include <cstdint>
+#include <string>
+
+#include "core/node_config.h"
+#include "transport_sim/scenario.h"
+
+namespace rrseq {
+
+enum FaultBit : uint32_t {
+  fault_net = 1,        // delay tail, loss, duplication, reordering
+  fault_partition = 2,  // one-way cuts, isolated nodes, split brain
+  fault_crash = 4,      // node and client crashes and restarts, timer skew
+  fault_disk = 8,       // durable mode: torn writes, slow syncs
+  fault_amnesia = 16,   // a minority of nodes loses its data directory
+  fault_all = 31,
+};
+
+enum class StorageMode : uint8_t { any, memory, durable };
+
+struct SimOptions {
+  uint32_t nodes = 3;
+  uint32_t clients = 4;
+  uint32_t faults = fault_all;
+  Protocol protocol = Protocol::ballot;
+  uint64_t time_ms = 3000;  // simulated time with faults, before the final heal
+  StorageMode storage = StorageMode::any;
+  bool combine = true;
+};
+
+inline constexpr uint32_t sim_nodes_min = 3;
+inline constexpr uint32_t sim_clients_max = 64;
+inline constexpr uint64_t sim_time_ms_max = 3'600'000;
+inline constexpr TimeUs sim_liveness_bound_us = 3'000'000;
+
+// "none", "all", or a comma list of net,partition,crash,disk,amnesia.
+bool parse_faults(const std::string& text, uint32_t* out, std::string* error);
+std::string faults_name(uint32_t faults);
+
+Scenario make_scenario(uint64_t seed, const SimOptions& opt);
+
+// The options that differ from the defaults, as command-line flags.
+std::string option_flags(const SimOptions& opt);
+
+}  // namespace rrseq

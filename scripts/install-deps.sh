@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, whatever the build and tests need and the
+# machine lacks. Safe to run again: it does nothing when all is present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake
+  libboost-context-dev   # client workloads run as fibers in the simulator
+  libgtest-dev           # unit tests
+  librapidcheck-dev      # property tests and shrinking
+  libbenchmark-dev       # rrseq-bench
+  libasio-dev            # TCP transport
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

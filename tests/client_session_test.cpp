@@ -1,0 +1,115 @@
+// The client session: buffering, prefetch at half use, retries and refusals.
+#include "core/client_session.h"
+
+#include <gtest/gtest.h>
+
+namespace rrseq {
+namespace {
+
+ClientConfig config(uint64_t buf, uint32_t servers = 3) {
+  ClientConfig c;
+  c.seq = "s";
+  c.buf_size = buf;
+  c.servers = servers;
+  return c;
+}
+
+ClientReply ok(const ClientRequest& r, uint64_t from) {
+  return ClientReply{r.client, r.request, Status::ok, from, from + r.count};
+}
+
+TEST(ClientSession, BufferSizeZeroAsksForOneIdPerTake) {
+  ClientSession s(config(0), 7, 1);
+  EXPECT_FALSE(s.take_id(0));
+  auto out = s.take_output();
+  ASSERT_EQ(out.sends.size(), 1u);
+  EXPECT_EQ(out.sends[0].second.count, 1u);
+  s.on_reply(0, ok(out.sends[0].second, 1), 10);
+  EXPECT_EQ(s.take_id(10), 1u);
+  EXPECT_TRUE(s.take_output().sends.empty());  // no prefetch with B = 0
+  EXPECT_FALSE(s.take_id(11));
+  EXPECT_EQ(s.take_output().sends.size(), 1u);
+}
+
+TEST(ClientSession, PrefetchesWhenHalfTheBufferIsUsed) {
+  ClientSession s(config(4), 7, 1);
+  EXPECT_FALSE(s.take_id(0));
+  auto out = s.take_output();
+  ASSERT_EQ(out.sends.size(), 1u);
+  s.on_reply(0, ok(out.sends[0].second, 1), 5);
+  ASSERT_EQ(s.take_output().grants.size(), 1u);
+  EXPECT_EQ(s.take_id(6), 1u);  // 3 left: no request yet
+  EXPECT_TRUE(s.take_output().sends.empty());
+  EXPECT_EQ(s.take_id(7), 2u);  // 2 left = half: prefetch
+  out = s.take_output();
+  ASSERT_EQ(out.sends.size(), 1u);
+  s.on_reply(0, ok(out.sends[0].second, 5), 8);
+  for (uint64_t want = 3; want <= 8; ++want) EXPECT_EQ(s.take_id(9), want);
+}
+
+TEST(ClientSession, TimeoutRetriesSameRequestOnNextServer) {
+  ClientConfig c = config(0);
+  c.request_timeout_us = 100;
+  c.retry_backoff_min_us = 10;
+  c.retry_backoff_max_us = 10;
+  ClientSession s(c, 7, 1);
+  s.take_id(0);
+  auto first = s.take_output().sends.at(0);
+  s.on_timer(100);  // deadline: back off
+  EXPECT_TRUE(s.take_output().sends.empty());
+  ASSERT_TRUE(s.next_timer());
+  s.on_timer(*s.next_timer());
+  auto second = s.take_output().sends.at(0);
+  EXPECT_NE(first.first, second.first);
+  EXPECT_EQ(first.second.request, second.second.request);
+  // The late answer from the first server is as good as any.
+  s.on_reply(first.first, ok(first.second, 40), 150);
+  auto out = s.take_output();
+  ASSERT_EQ(out.grants.size(), 1u);
+  EXPECT_EQ(out.grants[0].sent_us, 0u);  // the first send counts for real-time order
+  EXPECT_EQ(s.take_id(151), 40u);
+  s.on_reply(second.first, ok(second.second, 41), 160);  // duplicate answer: ignored
+  EXPECT_TRUE(s.take_output().grants.empty());
+}
+
+TEST(ClientSession, NotReadyBacksOffAndMovesOn) {
+  ClientSession s(config(0), 7, 1);
+  s.take_id(0);
+  auto req = s.take_output().sends.at(0);
+  s.on_reply(req.first, ClientReply{7, req.second.request, Status::not_ready, 0, 0}, 1);
+  EXPECT_TRUE(s.take_output().sends.empty());
+  s.on_timer(*s.next_timer());
+  auto again = s.take_output().sends.at(0);
+  EXPECT_EQ(again.first, (req.first + 1) % 3);
+}
+
+TEST(ClientSession, ExhaustedIsFinal) {
+  ClientSession s(config(0), 7, 1);
+  s.take_id(0);
+  auto req = s.take_output().sends.at(0);
+  s.on_reply(0, ClientReply{7, req.second.request, Status::exhausted, 0, 0}, 1);
+  EXPECT_TRUE(s.failed());
+  EXPECT_NE(s.error().find("exhausted"), std::string::npos);
+  EXPECT_FALSE(s.take_id(2));
+  EXPECT_TRUE(s.take_output().sends.empty());
+}
+
+TEST(ClientSession, MalformedRangeIsNotBuffered) {
+  ClientSession s(config(2), 7, 1);
+  s.take_id(0);
+  auto req = s.take_output().sends.at(0);
+  s.on_reply(0, ClientReply{7, req.second.request, Status::ok, 5, 100}, 1);  // wrong size
+  EXPECT_EQ(s.buffered(), 0u);
+  EXPECT_TRUE(s.take_output().grants.empty());
+}
+
+TEST(ClientSession, AnswerForAnotherClientIsIgnored) {
+  ClientSession s(config(0), 7, 1);
+  s.take_id(0);
+  auto req = s.take_output().sends.at(0);
+  s.on_reply(0, ClientReply{8, req.second.request, Status::ok, 1, 2}, 1);
+  EXPECT_EQ(s.buffered(), 0u);
+}
+
+}  // namespace
+}  // namespace rrseq

@@ -1,0 +1,170 @@
+// The storage log: intact records read back, a short or bad last record is a
+// torn tail, a bad record with data after it is corruption.
+#include "core/log_format.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "core/bytes.h"
+#include "core/crc32c.h"
+#include "core/limits.h"
+
+namespace rrseq {
+namespace {
+
+std::span<const uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+std::string framed(const std::vector<std::string>& payloads) {
+  std::string out;
+  for (const auto& p : payloads) append_log_record(p, out);
+  return out;
+}
+
+void put_u32_at(std::string& s, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+const std::vector<std::string> kPayloads = {"alpha", "", std::string(300, 'x'), "omega"};
+
+TEST(LogFormat, EmptyLogReadsNoRecords) {
+  LogReadResult r = read_log({});
+  EXPECT_TRUE(r.payloads.empty());
+  EXPECT_EQ(r.valid_bytes, 0u);
+  EXPECT_FALSE(r.torn_tail);
+  EXPECT_FALSE(r.corrupt);
+  EXPECT_TRUE(r.error.empty());
+}
+
+TEST(LogFormat, RecordHasNineByteHeader) {
+  EXPECT_EQ(framed({"abc"}).size(), log_record_header_bytes + 3);
+}
+
+TEST(LogFormat, RecordsRoundTrip) {
+  std::string log = framed(kPayloads);
+  LogReadResult r = read_log(bytes_of(log));
+  EXPECT_EQ(r.payloads, kPayloads);
+  EXPECT_EQ(r.valid_bytes, log.size());
+  EXPECT_FALSE(r.torn_tail);
+  EXPECT_FALSE(r.corrupt);
+}
+
+TEST(LogFormat, TruncatedTrailingRecordIsTornTail) {
+  std::string log = framed(kPayloads);
+  const size_t last_start = framed({kPayloads.begin(), kPayloads.end() - 1}).size();
+  for (size_t cut = last_start + 1; cut < log.size(); ++cut) {
+    SCOPED_TRACE("cut at " + std::to_string(cut));
+    LogReadResult r = read_log(bytes_of(log.substr(0, cut)));
+    EXPECT_TRUE(r.torn_tail);
+    EXPECT_FALSE(r.corrupt);
+    EXPECT_EQ(r.valid_bytes, last_start);
+    EXPECT_EQ(r.bad_offset, last_start);
+    EXPECT_EQ(r.payloads, std::vector<std::string>(kPayloads.begin(), kPayloads.end() - 1));
+    EXPECT_NE(r.error.find("offset " + std::to_string(last_start) + ":"), std::string::npos)
+        << r.error;
+  }
+}
+
+TEST(LogFormat, ChecksumFailureAtEndIsTornTail) {
+  std::string log = framed(kPayloads);
+  log.back() ^= 0x01;
+  LogReadResult r = read_log(bytes_of(log));
+  const size_t last_start = log.size() - log_record_header_bytes - kPayloads.back().size();
+  EXPECT_TRUE(r.torn_tail);
+  EXPECT_FALSE(r.corrupt);
+  EXPECT_EQ(r.valid_bytes, last_start);
+  EXPECT_EQ(r.payloads.size(), kPayloads.size() - 1);
+  EXPECT_EQ(r.error, "offset " + std::to_string(last_start) + ": checksum mismatch");
+}
+
+TEST(LogFormat, ChecksumFailureInMiddleIsCorruption) {
+  std::string log = framed(kPayloads);
+  log[log_record_header_bytes] ^= 0x40;  // first payload byte of the first record
+  LogReadResult r = read_log(bytes_of(log));
+  EXPECT_TRUE(r.corrupt);
+  EXPECT_FALSE(r.torn_tail);
+  EXPECT_EQ(r.bad_offset, 0u);
+  EXPECT_EQ(r.valid_bytes, 0u);
+  EXPECT_TRUE(r.payloads.empty());
+  EXPECT_EQ(r.error, "offset 0: checksum mismatch");
+}
+
+TEST(LogFormat, CorruptionInSecondRecordKeepsFirst) {
+  std::string log = framed(kPayloads);
+  const size_t second = log_record_header_bytes + kPayloads[0].size();
+  log[second] ^= 0x01;  // crc byte of the (empty) second record
+  LogReadResult r = read_log(bytes_of(log));
+  EXPECT_TRUE(r.corrupt);
+  EXPECT_EQ(r.bad_offset, second);
+  EXPECT_EQ(r.valid_bytes, second);
+  EXPECT_EQ(r.payloads, std::vector<std::string>{kPayloads[0]});
+}
+
+TEST(LogFormat, OversizedLengthIsRejected) {
+  std::string log = framed({"first", std::string(100, 'y'), "last"});
+  const size_t second = log_record_header_bytes + 5;
+  std::string middle = log;
+  put_u32_at(middle, second + 4, log_record_bytes_max + 1);
+  // The claimed length reaches past EOF, so it reads as a torn tail.
+  LogReadResult r = read_log(bytes_of(middle));
+  EXPECT_TRUE(r.torn_tail);
+  EXPECT_EQ(r.bad_offset, second);
+  EXPECT_NE(r.error.find("length too large"), std::string::npos) << r.error;
+
+  // With more bytes after the claimed end than it claims: corruption.
+  std::string big = middle + std::string(log_record_bytes_max + 64, '\0');
+  r = read_log(bytes_of(big));
+  EXPECT_TRUE(r.corrupt);
+  EXPECT_EQ(r.bad_offset, second);
+  EXPECT_EQ(r.payloads, std::vector<std::string>{"first"});
+  EXPECT_NE(r.error.find("length too large"), std::string::npos) << r.error;
+}
+
+TEST(LogFormat, UnknownTypeIsRejected) {
+  // A record with a correct checksum but a type this reader does not know.
+  const std::string payload = "payload";
+  const uint8_t type = 7;
+  uint32_t crc = crc32c::value(&type, 1);
+  crc = crc32c::extend(crc, reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
+  std::string rec;
+  ByteWriter w(rec);
+  w.put_u32(crc32c::mask(crc));
+  w.put_u32(static_cast<uint32_t>(payload.size()));
+  w.put_u8(type);
+  rec += payload;
+
+  LogReadResult end = read_log(bytes_of(framed({"a"}) + rec));
+  EXPECT_TRUE(end.torn_tail);
+  EXPECT_EQ(end.payloads, std::vector<std::string>{"a"});
+  EXPECT_NE(end.error.find("unknown record type 7"), std::string::npos) << end.error;
+
+  LogReadResult mid = read_log(bytes_of(rec + framed({"a"})));
+  EXPECT_TRUE(mid.corrupt);
+  EXPECT_EQ(mid.bad_offset, 0u);
+  EXPECT_EQ(mid.error, "offset 0: unknown record type 7");
+}
+
+TEST(LogWriter, RefusesOversizedRecord) {
+  class NullFile : public AppendFile {
+   public:
+    Result append(std::string_view) override { return Result::ok(); }
+    Result sync() override { return Result::ok(); }
+  };
+  LogWriter w(std::make_unique<NullFile>());
+  EXPECT_FALSE(w.add_record(std::string(log_record_bytes_max + 1, 'z')).is_ok());
+  EXPECT_TRUE(w.add_record(std::string(log_record_bytes_max, 'z')).is_ok());
+}
+
+RC_GTEST_PROP(LogFormat, AnyPrefixReadsAsPrefixOfRecords, (std::vector<std::string> payloads)) {
+  std::string log = framed(payloads);
+  const size_t cut = *rc::gen::inRange<size_t>(0, log.size() + 1);
+  LogReadResult r = read_log(bytes_of(log.substr(0, cut)));
+  RC_ASSERT_FALSE(r.corrupt);
+  RC_ASSERT(r.payloads.size() <= payloads.size());
+  RC_ASSERT(std::equal(r.payloads.begin(), r.payloads.end(), payloads.begin()));
+  RC_ASSERT(r.torn_tail == (r.valid_bytes != cut));
+}
+
+}  // namespace
+}  // namespace rrseq

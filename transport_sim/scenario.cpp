@@ -1,0 +1,38 @@
+#include "transport_sim/scenario.h"
+
+#include <sstream>
+
+namespace rrseq {
+
+const char* fault_kind_name(FaultKind k) {
+  switch (k) {
+    case FaultKind::crash: return "crash";
+    case FaultKind::crash_wipe: return "crash-wipe";
+    case FaultKind::restart: return "restart";
+    case FaultKind::cut: return "cut";
+    case FaultKind::heal: return "heal";
+    case FaultKind::client_crash: return "client-crash";
+    case FaultKind::client_restart: return "client-restart";
+  }
+  return "?";
+}
+
+std::string Scenario::describe() const {
+  std::ostringstream o;
+  o << "nodes=" << nodes << " protocol=" << protocol_name(protocol) << (durable ? " durable" : " memory")
+    << (combine ? "" : " no-combine") << " clients=[";
+  for (size_t i = 0; i < clients.size(); ++i) {
+    o << (i ? " " : "") << "buf" << clients[i].buf_size << "@n" << clients[i].first_server;
+  }
+  o << "] net: loss=" << net.loss_ppm << "ppm dup=" << net.dup_ppm << "ppm tail=" << net.tail_ppm << "ppm/"
+    << net.tail_max_us << "us; disk: slow=" << disk.slow_ppm << "ppm tear=" << (disk.tear ? "yes" : "no")
+    << "; skew<=" << skew_ppm_max << "ppm; heal at " << heal_us << "us\n";
+  for (const auto& f : faults) {
+    o << "  " << f.at_us << "us " << fault_kind_name(f.kind) << " " << f.a;
+    if (f.kind == FaultKind::cut) o << "->" << f.b;
+    o << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace rrseq

@@ -1,0 +1,73 @@
+#pragma once
+// Everything one simulated run does, made explicit: the cluster, the clients,
+// the network and disk model, and the list of fault events. rrseq-sim derives a
+// Scenario from a seed (harness/scenario_gen.h); RapidCheck generates and
+// shrinks them directly.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/node_config.h"
+
+namespace rrseq {
+
+struct NetModel {
+  TimeUs delay_min_us = 50;
+  TimeUs delay_spread_us = 400;   // uniform on top of the minimum
+  uint32_t tail_ppm = 0;          // chance of a long delay
+  TimeUs tail_max_us = 0;
+  uint32_t loss_ppm = 0;
+  uint32_t dup_ppm = 0;
+};
+
+struct DiskModel {
+  TimeUs sync_min_us = 50;
+  TimeUs sync_spread_us = 200;
+  uint32_t slow_ppm = 0;          // chance that one sync is slow
+  TimeUs slow_max_us = 0;
+  bool tear = false;              // a crash keeps a random part of unsynced bytes
+};
+
+struct ClientSpec {
+  uint64_t buf_size = 0;
+  uint32_t first_server = 0;
+  TimeUs think_max_us = 2'000;    // pause between two IDs, uniform in [0, max]
+};
+
+enum class FaultKind : uint8_t {
+  crash,          // node process dies; unsynced writes are lost (torn if DiskModel::tear)
+  crash_wipe,     // node dies and its data directory is gone (amnesia)
+  restart,        // node process starts again
+  cut,            // block the link a -> b (one way)
+  heal,           // every link works again
+  client_crash,   // client process dies, its buffer is lost
+  client_restart,
+};
+const char* fault_kind_name(FaultKind k);
+
+struct FaultEvent {
+  TimeUs at_us = 0;
+  FaultKind kind = FaultKind::heal;
+  uint32_t a = 0;  // node or client
+  uint32_t b = 0;  // second node for `cut`
+};
+
+struct Scenario {
+  uint64_t seed = 1;           // drives delays, losses, disk latency, think times
+  uint32_t nodes = 3;
+  Protocol protocol = Protocol::ballot;
+  bool durable = false;
+  bool combine = true;
+  std::vector<ClientSpec> clients;
+  NetModel net;
+  DiskModel disk;
+  uint32_t skew_ppm_max = 0;   // node timers run up to this much fast or slow
+  std::vector<FaultEvent> faults;  // sorted by time, all before heal_us
+  TimeUs heal_us = 3'000'000;  // from here on: all nodes and clients up, network whole
+  TimeUs liveness_bound_us = 3'000'000;
+  bool calm = false;           // one client and no fault: G5 applies
+
+  std::string describe() const;  // readable, one fault per line
+};
+
+}  // namespace rrseq

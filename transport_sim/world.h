@@ -1,0 +1,41 @@
+#pragma once
+// The seeded discrete-event world: virtual time, a network that carries encoded
+// frames between nodes and clients, one simulated disk per node, process
+// crashes and restarts, and client workloads as fibers. It drives the real
+// core/ code and records what clients saw. Single-threaded and deterministic:
+// same Scenario, same trace, bit for bit.
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "harness/history.h"
+#include "transport_sim/scenario.h"
+
+namespace rrseq {
+
+struct WorldStats {
+  uint64_t events = 0;
+  uint64_t messages = 0;
+  uint64_t dropped = 0;     // lost, cut by a partition, or sent to a dead process
+  uint64_t duplicated = 0;
+  uint64_t crashes = 0;
+  uint64_t wipes = 0;
+  uint64_t restarts = 0;
+  uint64_t client_crashes = 0;
+  uint64_t skipped_faults = 0;  // would have left a majority without state
+  uint64_t syncs = 0;
+};
+
+struct WorldResult {
+  History history;
+  WorldStats stats;
+  uint64_t trace_hash = 0;
+  std::vector<std::string> failures;  // broken invariants of the machinery itself (codec, storage)
+};
+
+// Runs one world. With `trace`, every event is written to it, one line each.
+WorldResult run_world(const Scenario& s, std::ostream* trace);
+
+}  // namespace rrseq
