@@ -92,7 +92,8 @@ Cli parse(int argc, char** argv) {
       const size_t dash = v.find('-');
       if (dash == std::string::npos) usage_error("--seeds: expected A-B, got '" + v + "'");
       const uint64_t lo = parse_u64(a, v.substr(0, dash), 0, UINT64_MAX);
-      const uint64_t hi = parse_u64(a, v.substr(dash + 1), lo, UINT64_MAX);
+      const uint64_t hi = parse_u64(a, v.substr(dash + 1), 0, UINT64_MAX);
+      if (hi < lo) usage_error("--seeds: the range " + v + " ends before it starts");
       if (hi - lo >= sweep_seeds_max) usage_error("--seeds: at most " + std::to_string(sweep_seeds_max) + " seeds");
       cli.seeds = {lo, hi};
     } else if (a == "--nodes") {

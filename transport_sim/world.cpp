@@ -531,6 +531,11 @@ class World {
   }
 
   void apply_fault(const FaultEvent& f) {
+    const bool on_client = f.kind == FaultKind::client_crash || f.kind == FaultKind::client_restart;
+    if ((on_client ? f.a >= clients_.size() : f.a >= s_.nodes) || f.b >= s_.nodes) {
+      trace(std::string("fault ") + fault_kind_name(f.kind) + " names no such process; ignored");
+      return;
+    }
     switch (f.kind) {
       case FaultKind::crash:
         return crash_node(f.a, false);
