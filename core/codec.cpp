@@ -241,6 +241,13 @@ std::variant<Header, DecodeError> parse_header(std::span<const uint8_t> bytes) {
   return h;
 }
 
+// The checksum covers version and type too: two message types share a body
+// layout, so a flipped type byte must not decode as the other one.
+uint32_t frame_crc(uint8_t version, uint8_t type, const uint8_t* body, size_t n) {
+  const uint8_t head[2] = {version, type};
+  return crc32c::extend(crc32c::value(head, 2), body, n);
+}
+
 template <size_t... I>
 Message default_message(size_t type, std::index_sequence<I...>) {
   Message m;
@@ -270,7 +277,7 @@ void encode_frame(const Message& m, std::string& out) {
   h.put_u8(wire_version);
   h.put_u8(static_cast<uint8_t>(m.index()));
   h.put_u32(static_cast<uint32_t>(body_len));
-  h.put_u32(crc32c::mask(crc32c::value(body_bytes, body_len)));
+  h.put_u32(crc32c::mask(frame_crc(wire_version, static_cast<uint8_t>(m.index()), body_bytes, body_len)));
   out.replace(start, frame_header_bytes, header);
 }
 
@@ -296,11 +303,11 @@ DecodeResult decode_frame(std::span<const uint8_t> frame) {
                        std::to_string(frame.size() - frame_header_bytes) + " body bytes"};
   }
   const auto body = frame.subspan(frame_header_bytes);
-  const uint32_t crc = crc32c::value(body.data(), body.size());
+  const uint32_t crc = frame_crc(wire_version, h.type, body.data(), body.size());
   if (crc32c::unmask(h.masked_crc) != crc) {
     return DecodeError{
         "header offset " + std::to_string(crc_offset) + ": checksum mismatch (stored " +
-        std::to_string(crc32c::unmask(h.masked_crc)) + ", body has " + std::to_string(crc) + ")"};
+        std::to_string(crc32c::unmask(h.masked_crc)) + ", frame has " + std::to_string(crc) + ")"};
   }
   Message m = default_message(h.type, std::make_index_sequence<std::variant_size_v<Message>>{});
   Reader reader(body);

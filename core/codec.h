@@ -5,7 +5,7 @@
 //   u8  version   (wire_version)
 //   u8  type      (index of the alternative in Message)
 //   u32 body_len  little-endian, header + body <= frame_bytes_max
-//   u32 crc32c    of the body, masked (see crc32c.h)
+//   u32 crc32c    of version, type and body, masked (see crc32c.h)
 // Integers in the body are little-endian fixed width; strings are u16 length +
 // bytes; vectors are u32 count + items. Every length is checked against
 // limits.h before anything is allocated.
