@@ -51,6 +51,7 @@ void fields(auto& ar, Is<ClientRequest> auto& m) {
 void fields(auto& ar, Is<ClientReply> auto& m) {
   ar(m.client); ar(m.request); ar(m.status); ar(m.from); ar(m.to);
 }
+void fields(auto& ar, Is<Hello> auto& m) { ar(m.role); ar(m.node); ar(m.nodes); ar(m.cluster); }
 // clang-format on
 
 constexpr uint8_t status_max = static_cast<uint8_t>(Status::timeout);

@@ -73,6 +73,11 @@ void print(std::ostream& o, const ClientReply& m) {
   if (m.status == Status::ok) o << " [" << m.from << ',' << m.to << ')';
 }
 
+void print(std::ostream& o, const Hello& m) {
+  o << "Hello{role=" << (m.role == static_cast<uint32_t>(Role::peer) ? "peer" : "client") << " node=" << m.node
+    << " nodes=" << m.nodes << " cluster=" << m.cluster;
+}
+
 }  // namespace
 
 std::string describe(const Message& m) {

@@ -140,9 +140,19 @@ struct ClientReply {
   bool operator==(const ClientReply&) const = default;
 };
 
+// ---- Connection handshake: the first frame on every TCP connection ----
+enum class Role : uint32_t { client = 1, peer = 2 };
+struct Hello {
+  uint32_t role = 0;      // Role
+  uint32_t node = 0;      // the sender's node index (peers only)
+  uint32_t nodes = 0;     // cluster size as the sender sees it (peers only)
+  uint64_t cluster = 0;   // cluster identity; must match
+  bool operator==(const Hello&) const = default;
+};
+
 using Message = std::variant<Prepare, Promise, Accept, Accepted, ClassicRead, ClassicReadReply,
                              ClassicWrite, ClassicWriteReply, EpochRequest, EpochReply,
-                             FenceRequest, FenceReply, ClientRequest, ClientReply>;
+                             FenceRequest, FenceReply, ClientRequest, ClientReply, Hello>;
 
 // Short readable form for traces: "Prepare{seq=a b=3.1.0}".
 std::string describe(const Message& m);

@@ -2,12 +2,35 @@
 
 namespace rrseq {
 
+namespace {
+
+uint64_t framed_bytes(const std::vector<std::string>& payloads) {
+  uint64_t n = 0;
+  for (const auto& p : payloads) n += log_record_header_bytes + p.size();
+  return n;
+}
+
+}  // namespace
+
+Storage::Storage(Env& env, std::string dir, std::unique_ptr<LogWriter> writer, uint64_t log_bytes)
+    : env_(env),
+      dir_(std::move(dir)),
+      path_(dir_ + "/" + log_file_name),
+      writer_(std::move(writer)),
+      log_bytes_(log_bytes) {}
+
 Result Storage::open(Env& env, const std::string& dir, std::unique_ptr<Storage>* out,
                      OpenedStorage* opened) {
   if (Result r = env.create_dir(dir); !r.is_ok()) return r;
   const std::string path = dir + "/" + log_file_name;
-  const bool created = !env.exists(path);
   *opened = OpenedStorage{};
+  // A compaction that crashed before its rename: the log itself is complete.
+  if (const std::string tmp = dir + "/" + log_tmp_file_name; env.exists(tmp)) {
+    if (Result r = env.remove(tmp); !r.is_ok()) return r;
+    opened->notes.push_back(tmp + ": removed, left by an interrupted compaction");
+  }
+  const bool created = !env.exists(path);
+  uint64_t log_bytes = 0;
 
   if (!created) {
     std::string contents;
@@ -40,6 +63,7 @@ Result Storage::open(Env& env, const std::string& dir, std::unique_ptr<Storage>*
                               std::to_string(log.bad_offset) + " (" +
                               std::to_string(contents.size() - log.valid_bytes) + " bytes)");
     }
+    log_bytes = log.valid_bytes;
     for (const auto& rec : records) opened->state.apply(rec);
     opened->notes.push_back(path + ": recovered " + std::to_string(records.size()) + " records");
   }
@@ -50,14 +74,55 @@ Result Storage::open(Env& env, const std::string& dir, std::unique_ptr<Storage>*
     if (Result r = env.sync_dir(dir); !r.is_ok()) return r;
     opened->notes.push_back(path + ": created");
   }
-  *out = std::unique_ptr<Storage>(new Storage(path, std::make_unique<LogWriter>(std::move(file))));
+  *out = std::unique_ptr<Storage>(
+      new Storage(env, dir, std::make_unique<LogWriter>(std::move(file)), log_bytes));
   return Result::ok();
 }
 
-Result Storage::append(const std::vector<std::string>& encoded_records) {
-  return writer_->add_records(encoded_records);
+Result Storage::check_usable() const {
+  if (writer_) return Result::ok();
+  return Result::error(path_ + ": unusable after a failed compaction; reopen the storage");
 }
 
-Result Storage::sync() { return writer_->sync(); }
+Result Storage::append(const std::vector<std::string>& encoded_records) {
+  if (Result r = check_usable(); !r.is_ok()) return r;
+  if (Result r = writer_->add_records(encoded_records); !r.is_ok()) return r;
+  log_bytes_ += framed_bytes(encoded_records);
+  return Result::ok();
+}
+
+Result Storage::sync() {
+  if (Result r = check_usable(); !r.is_ok()) return r;
+  return writer_->sync();
+}
+
+Result Storage::compact(const DurableState& state) {
+  if (Result r = check_usable(); !r.is_ok()) return r;
+  const std::string tmp = dir_ + "/" + log_tmp_file_name;
+  std::vector<std::string> payloads;
+  for (const auto& rec : state.snapshot()) payloads.push_back(encode_record(rec));
+
+  // Until the rename, a failure leaves the old log in place and in use.
+  if (env_.exists(tmp)) {
+    if (Result r = env_.remove(tmp); !r.is_ok()) return r;
+  }
+  {
+    std::unique_ptr<AppendFile> file;
+    if (Result r = env_.open_append(tmp, &file); !r.is_ok()) return r;
+    LogWriter snapshot(std::move(file));
+    if (Result r = snapshot.add_records(payloads); !r.is_ok()) return r;
+    if (Result r = snapshot.sync(); !r.is_ok()) return r;
+  }
+  if (Result r = env_.rename(tmp, path_); !r.is_ok()) return r;
+
+  // The old writer now points at a replaced file: never append through it again.
+  writer_.reset();
+  if (Result r = env_.sync_dir(dir_); !r.is_ok()) return r;
+  std::unique_ptr<AppendFile> file;
+  if (Result r = env_.open_append(path_, &file); !r.is_ok()) return r;
+  writer_ = std::make_unique<LogWriter>(std::move(file));
+  log_bytes_ = framed_bytes(payloads);
+  return Result::ok();
+}
 
 }  // namespace rrseq

@@ -89,6 +89,7 @@ std::vector<Message> examples() {
       FenceReply{6, true, hi, {SeqState{"a", b, b, 10}, SeqState{"b", hi, Ballot{}, 0}}},
       ClientRequest{1, 7, "orders", range_ids_max},
       ClientReply{1, 7, Status::exhausted, 5, 9},
+      Hello{static_cast<uint32_t>(Role::peer), 2, 5, 0xfeedface12345678},
   };
 }
 
@@ -150,6 +151,8 @@ RRSEQ_ARBITRARY(ClientReply, gen::set(&ClientReply::client), gen::set(&ClientRep
                                       Status::invalid_count, Status::exhausted, Status::overloaded,
                                       Status::timeout)),
                 gen::set(&ClientReply::from), gen::set(&ClientReply::to));
+RRSEQ_ARBITRARY(Hello, gen::set(&Hello::role), gen::set(&Hello::node), gen::set(&Hello::nodes),
+                gen::set(&Hello::cluster));
 #undef RRSEQ_ARBITRARY
 
 template <>
@@ -399,7 +402,7 @@ TEST(CodecRejects, WrongVersion) {
 TEST(CodecRejects, UnknownMessageType) {
   std::string frame = encode_frame(EpochRequest{1});
   frame[1] = static_cast<char>(std::variant_size_v<Message>);
-  EXPECT_EQ(rejection(frame), "header offset 1: unknown message type 14");
+  EXPECT_EQ(rejection(frame), "header offset 1: unknown message type " + std::to_string(std::variant_size_v<Message>));
   frame[1] = '\xff';
   EXPECT_EQ(rejection(frame), "header offset 1: unknown message type 255");
 }

@@ -1,0 +1,51 @@
+#pragma once
+// RRSeq client library: unique, increasing 64-bit IDs from a named sequence.
+//
+//   rrseq::ClientOptions o;
+//   o.servers = {"10.0.0.1:19001", "10.0.0.2:19001", "10.0.0.3:19001"};
+//   o.sequence = "orders";
+//   o.buffer_size = 1024;
+//   std::string error;
+//   auto client = rrseq::Client::connect(o, &error);
+//   rrseq::NextResult r = client->next();   // thread-safe; r.id or r.error
+//
+// IDs come from a local buffer of `buffer_size` IDs, refilled in the
+// background once half of it is used (buffer_size 0: one request per ID).
+// IDs one Client hands out strictly increase; IDs of all clients are unique.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rrseq {
+
+struct ClientOptions {
+  std::vector<std::string> servers;  // "host:port"; ":port" means loopback
+  std::string sequence;              // 1..64 of [A-Za-z0-9_.-]
+  uint64_t buffer_size = 0;
+  std::string cluster = "rrseq";     // must match the servers' --cluster
+  std::chrono::milliseconds deadline{5'000};         // next() gives up after this long
+  std::chrono::milliseconds request_timeout{1'000};  // one attempt at one server
+};
+
+struct NextResult {
+  uint64_t id = 0;    // 0: no ID (see error)
+  std::string error;  // e.g. "no quorum answered within 5000 ms (tried ...)"
+  bool ok() const { return id != 0; }
+};
+
+class Client {
+ public:
+  // Checks the options and starts the background thread; connections are made
+  // on demand. Returns null with `error` set when the options are invalid.
+  static std::unique_ptr<Client> connect(const ClientOptions& options, std::string* error);
+  virtual ~Client() = default;
+
+  // Blocks until an ID is available or the deadline passes. Thread-safe.
+  virtual NextResult next() = 0;
+  // Stops the background thread; later next() calls return an error. Idempotent.
+  virtual void close() = 0;
+};
+
+}  // namespace rrseq

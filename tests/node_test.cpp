@@ -1,0 +1,226 @@
+// A node as a pure state machine, driven by a tiny in-memory harness that
+// delivers every message at once, in order.
+#include "core/node.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "core/durable_state.h"
+#include "core/limits.h"
+
+namespace rrseq {
+namespace {
+
+DurableState initialized_state() {
+  DurableState s;
+  s.initialized = true;
+  return s;
+}
+
+struct Cluster {
+  explicit Cluster(uint32_t n, bool durable = false, DurableState initial = initialized_state()) {
+    for (uint32_t i = 0; i < n; ++i) {
+      NodeConfig cfg;
+      cfg.self = i;
+      cfg.nodes = n;
+      cfg.durable = durable;
+      nodes.push_back(std::make_unique<Node>(cfg, initial, 100 + i, 0));
+    }
+  }
+
+  // Delivers messages until every node is quiet; syncs complete at once unless held.
+  void settle() {
+    for (bool busy = true; busy;) {
+      busy = false;
+      for (uint32_t i = 0; i < nodes.size(); ++i) {
+        if (!nodes[i]) continue;
+        NodeOutput out = nodes[i]->take_output();
+        busy |= !out.empty();
+        for (auto& r : out.client_sends) replies.push_back(r.reply);
+        for (auto& p : out.peer_sends) queue.push_back({i, p.to, std::move(p.msg)});
+        if (out.sync) {
+          if (hold_syncs) {
+            held.push_back({i, *out.sync});
+          } else {
+            nodes[i]->on_synced(*out.sync, now);
+          }
+        }
+      }
+      while (!queue.empty()) {
+        busy = true;
+        auto [from, to, msg] = std::move(queue.front());
+        queue.pop_front();
+        if (nodes[to]) nodes[to]->on_peer_message(from, msg, now);
+      }
+    }
+  }
+
+  void request(uint32_t node, uint64_t req, uint64_t count, const std::string& seq = "s") {
+    nodes[node]->on_client_request(req, ClientRequest{1, req, seq, count}, now);
+  }
+
+  struct InFlight {
+    uint32_t from, to;
+    Message msg;
+  };
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::deque<InFlight> queue;
+  std::vector<ClientReply> replies;
+  bool hold_syncs = false;
+  std::vector<std::pair<uint32_t, uint64_t>> held;
+  TimeUs now = 0;
+};
+
+TEST(Node, FirstGrantOfAFreshSequenceStartsAtOne) {
+  Cluster c(3);
+  c.request(0, 1, 10);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 1u);
+  EXPECT_EQ(c.replies[0].status, Status::ok);
+  EXPECT_EQ(c.replies[0].from, 1u);
+  EXPECT_EQ(c.replies[0].to, 11u);
+}
+
+TEST(Node, CombinedRequestsSplitOneRangeInArrivalOrder) {
+  Cluster c(3);
+  c.request(0, 1, 5);
+  c.request(0, 2, 3);  // queued behind the round in flight
+  c.request(0, 3, 2);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 3u);
+  EXPECT_EQ(c.replies[0].from, 1u);
+  EXPECT_EQ(c.replies[1].from, 6u);
+  EXPECT_EQ(c.replies[1].to, 9u);
+  EXPECT_EQ(c.replies[2].from, 9u);
+  EXPECT_EQ(c.replies[2].to, 11u);
+}
+
+TEST(Node, NodesTakeTurnsWithoutOverlap) {
+  Cluster c(3);
+  c.request(0, 1, 4);
+  c.settle();
+  c.request(1, 2, 4);
+  c.settle();
+  c.request(2, 3, 4);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 3u);
+  EXPECT_EQ(c.replies[1].from, 5u);
+  EXPECT_EQ(c.replies[2].from, 9u);
+}
+
+TEST(Node, InvalidRequestsAreRefusedWithAReason) {
+  Cluster c(3);
+  c.request(0, 1, 0);
+  c.request(0, 2, range_ids_max + 1);
+  c.request(0, 3, 1, "bad name!");
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 3u);
+  EXPECT_EQ(c.replies[0].status, Status::invalid_count);
+  EXPECT_EQ(c.replies[1].status, Status::invalid_count);
+  EXPECT_EQ(c.replies[2].status, Status::invalid_name);
+}
+
+TEST(Node, SequenceNearTheTopIsExhaustedNeverWrapped) {
+  DurableState s = initialized_state();
+  const Ballot b{1, 0, 0};
+  s.sequences["s"] = SeqState{"s", b, b, id_max - 2};  // IDs id_max-2 .. id_max remain
+  Cluster c(3, false, s);
+  c.request(0, 1, 3);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 1u);
+  EXPECT_EQ(c.replies[0].status, Status::ok);
+  EXPECT_EQ(c.replies[0].to, id_max + 1);
+  c.request(0, 2, 1);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 2u);
+  EXPECT_EQ(c.replies[1].status, Status::exhausted);
+}
+
+TEST(Node, DurableNodeAnswersOnlyAfterItsRecordsAreSynced) {
+  Cluster c(3, true);
+  c.settle();  // the incarnation records of the three restarts are synced
+  c.hold_syncs = true;
+  c.request(0, 1, 1);
+  c.settle();
+  EXPECT_TRUE(c.replies.empty());  // promises wait for their records
+  ASSERT_FALSE(c.held.empty());
+  while (c.replies.empty() && !c.held.empty()) {
+    auto held = std::move(c.held);
+    c.held.clear();
+    for (auto [node, id] : held) c.nodes[node]->on_synced(id, c.now);
+    c.settle();
+  }
+  ASSERT_EQ(c.replies.size(), 1u);
+  EXPECT_EQ(c.replies[0].from, 1u);
+}
+
+TEST(Node, RestartedDurableNodeUsesANewIncarnation) {
+  DurableState s = initialized_state();
+  s.incarnation = make_incarnation(3, 7);
+  NodeConfig cfg;
+  cfg.durable = true;
+  Node n(cfg, s, 1, 0);
+  EXPECT_EQ(n.incarnation(), make_incarnation(3, 8));
+  EXPECT_FALSE(n.serving());  // not before the new incarnation is on disk
+  NodeOutput out = n.take_output();
+  ASSERT_TRUE(out.sync);
+  n.on_synced(*out.sync, 0);
+  EXPECT_TRUE(n.serving());
+}
+
+TEST(Node, NodeWithoutStateRefusesClientsAndQuorumsUntilItRejoins) {
+  Cluster c(3);
+  c.request(0, 1, 10);
+  c.settle();
+  NodeConfig cfg;
+  cfg.self = 2;
+  cfg.nodes = 3;
+  c.nodes[2] = std::make_unique<Node>(cfg, DurableState{}, 7, 0);  // amnesia
+  // Until its rejoin finishes, it answers no client and no prepare.
+  c.nodes[2]->on_client_request(9, ClientRequest{1, 9, "s", 1}, 0);
+  c.nodes[2]->on_peer_message(0, Prepare{"s", Ballot{50, 0, 0}}, 0);
+  NodeOutput out = c.nodes[2]->take_output();
+  ASSERT_EQ(out.client_sends.size(), 1u);
+  EXPECT_EQ(out.client_sends[0].reply.status, Status::not_ready);
+  for (auto& p : out.peer_sends) {
+    EXPECT_FALSE(std::holds_alternative<Promise>(p.msg));
+    c.queue.push_back({2, p.to, std::move(p.msg)});
+  }
+  c.settle();
+  EXPECT_TRUE(c.nodes[2]->serving());
+  EXPECT_EQ(c.nodes[2]->acceptor().state().sequences.at("s").value, 11u);
+  EXPECT_EQ(incarnation_epoch(c.nodes[2]->incarnation()), 1u);
+  c.replies.clear();
+  c.request(2, 2, 1);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 1u);
+  EXPECT_EQ(c.replies[0].from, 11u);
+}
+
+TEST(Node, FreshClusterBootstrapsFromEmpty) {
+  Cluster c(3, false, DurableState{});
+  c.settle();
+  for (auto& n : c.nodes) EXPECT_TRUE(n->serving());
+  c.request(1, 1, 2);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 1u);
+  EXPECT_EQ(c.replies[0].from, 1u);
+}
+
+TEST(Node, StaleAnswersToAnOlderRoundAreNotCounted) {
+  Cluster c(3);
+  c.request(0, 1, 1);
+  // Deliver only the prepares, and answer them with a forged promise for another ballot.
+  NodeOutput out = c.nodes[0]->take_output();
+  c.nodes[0]->on_peer_message(1, Promise{"s", Ballot{99, 0, 0}, true, Ballot{99, 0, 0}, Ballot{}, 0}, 0);
+  c.nodes[0]->on_peer_message(2, Promise{"s", Ballot{99, 0, 0}, true, Ballot{99, 0, 0}, Ballot{}, 0}, 0);
+  EXPECT_TRUE(c.nodes[0]->take_output().peer_sends.empty());  // no accept went out
+  for (auto& p : out.peer_sends) c.queue.push_back({0, p.to, std::move(p.msg)});
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 1u);
+  EXPECT_EQ(c.replies[0].from, 1u);
+}
+
+}  // namespace
+}  // namespace rrseq

@@ -1,0 +1,54 @@
+#pragma once
+// One TCP connection carrying codec frames (Asio example style): reads a
+// header, then exactly the body it announces; keeps one write in flight and
+// batches whatever queued up behind it into the next write. A frame that does
+// not decode, or a write queue over its limit, closes the connection with a
+// reason. Not thread-safe: use it from the thread running its io_context.
+#include <asio.hpp>
+#include <array>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/codec.h"
+#include "core/limits.h"
+
+namespace rrseq {
+
+class FrameConn : public std::enable_shared_from_this<FrameConn> {
+ public:
+  using OnFrame = std::function<void(Message&&)>;
+  using OnClose = std::function<void(const std::string& reason)>;
+
+  static std::shared_ptr<FrameConn> make(asio::ip::tcp::socket socket, std::string label) {
+    return std::shared_ptr<FrameConn>(new FrameConn(std::move(socket), std::move(label)));
+  }
+
+  // Starts reading; callbacks run on the io_context thread. on_close runs once.
+  void start(OnFrame on_frame, OnClose on_close);
+  // Queues a frame; false when the connection is closed or its queue overflowed (then closed).
+  bool send(const Message& m);
+  void close(const std::string& reason);
+  bool is_open() const { return !closed_; }
+  const std::string& label() const { return label_; }
+  size_t queued_bytes() const { return pending_.size() + writing_.size(); }
+
+ private:
+  FrameConn(asio::ip::tcp::socket socket, std::string label)
+      : socket_(std::move(socket)), label_(std::move(label)) {}
+  void read_header();
+  void read_body(uint32_t body_len);
+  void write_next();
+
+  asio::ip::tcp::socket socket_;
+  std::string label_;
+  std::vector<uint8_t> frame_;  // header + body of the frame being read
+  std::string pending_;         // frames queued behind the write in flight
+  std::string writing_;         // the write in flight
+  bool closed_ = false;
+  OnFrame on_frame_;
+  OnClose on_close_;
+};
+
+}  // namespace rrseq

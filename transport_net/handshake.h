@@ -1,0 +1,24 @@
+#pragma once
+// Who is talking on a connection: the first frame each side sends is a Hello.
+// A client connection may only carry client frames; a peer connection only
+// peer frames, and only from a node of the same cluster.
+#include <cstdint>
+#include <string>
+
+#include "core/messages.h"
+
+namespace rrseq {
+
+// Cluster identity: a hash of the cluster name every node and client is given.
+inline uint64_t cluster_id(const std::string& name) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : name) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
+  return h;
+}
+
+inline bool is_peer_message(const Message& m) {
+  return !std::holds_alternative<ClientRequest>(m) && !std::holds_alternative<ClientReply>(m) &&
+         !std::holds_alternative<Hello>(m);
+}
+
+}  // namespace rrseq

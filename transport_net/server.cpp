@@ -1,0 +1,417 @@
+#include "transport_net/server.h"
+
+#include <algorithm>
+#include <asio.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "core/limits.h"
+#include "core/node.h"
+#include "core/storage.h"
+#include "transport_net/frame_conn.h"
+#include "transport_net/handshake.h"
+#include "transport_net/log.h"
+#include "transport_net/net_limits.h"
+#include "transport_net/posix_env.h"
+
+namespace rrseq {
+
+using asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+inline constexpr size_t client_connections_max = 4096;  // more are refused at accept
+
+class Server::Impl {
+ public:
+  explicit Impl(ServerConfig cfg) : cfg_(std::move(cfg)), acceptor_(io_), timer_(io_) {}
+
+  ~Impl() { stop_disk_thread(); }
+
+  Result open() {
+    asio::error_code ec;
+    const auto addr = asio::ip::make_address(cfg_.listen.listen_host(), ec);
+    if (ec) return Result::error("listen address '" + cfg_.listen.text + "': " + ec.message());
+    const tcp::endpoint ep(addr, cfg_.listen.port);
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Result::error("listen on " + cfg_.listen.text + ": " + ec.message());
+    return Result::ok();
+  }
+
+  std::string bound_address() const {
+    asio::error_code ec;
+    const auto port = acceptor_.local_endpoint(ec).port();
+    return cfg_.listen.host + ":" + std::to_string(port);
+  }
+
+  Result start(std::vector<Address> peers) {
+    // The node's index is its place in the sorted list of every address, so
+    // all nodes agree on it when they are given the same address strings.
+    std::vector<std::string> all{cfg_.listen.port == 0 ? bound_address() : cfg_.listen.text};
+    for (const auto& p : peers) all.push_back(p.text);
+    std::vector<std::string> sorted = all;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+      return Result::error("an address is listed twice: " + *std::adjacent_find(sorted.begin(), sorted.end()));
+    }
+    if (sorted.size() > cluster_nodes_max) {
+      return Result::error("at most " + std::to_string(cluster_nodes_max) + " nodes in a cluster, got " +
+                           std::to_string(sorted.size()));
+    }
+    nodes_ = static_cast<uint32_t>(sorted.size());
+    self_ = static_cast<uint32_t>(std::find(sorted.begin(), sorted.end(), all[0]) - sorted.begin());
+    name_ = "n" + std::to_string(self_);
+    peers_.resize(nodes_);
+    for (const auto& p : peers) {
+      const auto idx = static_cast<uint32_t>(std::find(sorted.begin(), sorted.end(), p.text) - sorted.begin());
+      peers_[idx] = std::make_unique<Peer>(io_, p);
+    }
+    if (nodes_ % 2 == 0) log(LogLevel::warn, "an even cluster size (" + std::to_string(nodes_) + ") tolerates no more failures than one node fewer");
+
+    DurableState recovered;
+    NodeConfig ncfg;
+    ncfg.self = self_;
+    ncfg.nodes = nodes_;
+    ncfg.protocol = cfg_.protocol;
+    ncfg.combine = cfg_.combine;
+    ncfg.durable = !cfg_.data_dir.empty();
+    if (ncfg.durable) {
+      OpenedStorage opened;
+      Result r = Storage::open(env_, cfg_.data_dir, &storage_, &opened);
+      if (!r.is_ok()) return r;
+      for (const auto& note : opened.notes) log(LogLevel::info, note);
+      recovered = std::move(opened.state);
+    }
+    t0_ = SteadyClock::now();
+    node_ = std::make_unique<Node>(ncfg, std::move(recovered), std::random_device{}() * 0x100000001ull ^ std::random_device{}(), now_us());
+    log(LogLevel::info, "listening on " + bound_address() + " as node " + std::to_string(self_) + " of " +
+                            std::to_string(nodes_) + " (" + protocol_name(cfg_.protocol) + ", " +
+                            (ncfg.durable ? "durable in " + cfg_.data_dir : std::string("memory mode")) + ")");
+    if (ncfg.durable) disk_thread_ = std::thread([this] { disk_loop(); });
+    accept_next();
+    for (uint32_t i = 0; i < nodes_; ++i) {
+      if (peers_[i]) connect_peer(i);
+    }
+    drain();
+    return Result::ok();
+  }
+
+  std::string run() {
+    io_.run();
+    return stop_reason_;
+  }
+
+  void stop() { io_.stop(); }
+
+ private:
+  struct Peer {
+    Peer(asio::io_context& io, Address a) : addr(std::move(a)), retry(io) {}
+    Address addr;
+    std::shared_ptr<FrameConn> conn;
+    bool connecting = false;
+    bool up = false;
+    uint64_t backoff_ms = reconnect_delay_ms_min;
+    asio::steady_timer retry;
+  };
+
+  TimeUs now_us() const {
+    return static_cast<TimeUs>(
+        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t0_).count());
+  }
+
+  void log(LogLevel level, const std::string& text) { log_line(level, name_ + ": " + text); }
+
+  void fatal(const std::string& reason) {
+    log(LogLevel::error, reason + "; stopping");
+    if (stop_reason_.empty()) stop_reason_ = reason;
+    io_.stop();
+  }
+
+  // ---- accepting connections: clients and peers ----
+  void accept_next() {
+    acceptor_.async_accept([this](const asio::error_code& ec, tcp::socket socket) {
+      if (ec) {
+        if (ec != asio::error::operation_aborted) log(LogLevel::warn, "accept: " + ec.message());
+      } else if (open_connections_ >= client_connections_max) {
+        log(LogLevel::warn, "refusing a connection: " + std::to_string(client_connections_max) + " already open");
+      } else {
+        asio::error_code ignored;
+        const auto remote = socket.remote_endpoint(ignored);
+        serve(FrameConn::make(std::move(socket), remote.address().to_string() + ":" + std::to_string(remote.port())));
+      }
+      accept_next();
+    });
+  }
+
+  // One accepted connection: a Hello first, then frames of its role only.
+  void serve(std::shared_ptr<FrameConn> conn) {
+    ++open_connections_;
+    struct State {
+      bool greeted = false;
+      bool is_peer = false;
+      uint32_t peer = 0;
+      ConnId id = 0;
+      std::unique_ptr<asio::steady_timer> deadline;
+    };
+    auto st = std::make_shared<State>();
+    st->deadline = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(handshake_timeout_ms));
+    std::weak_ptr<FrameConn> weak = conn;
+    st->deadline->async_wait([weak, st](const asio::error_code& ec) {
+      if (ec || st->greeted) return;
+      if (auto c = weak.lock()) c->close("no Hello within " + std::to_string(handshake_timeout_ms) + " ms");
+    });
+    conn->start(
+        [this, weak, st](Message&& m) {
+          auto c = weak.lock();
+          if (!c) return;
+          if (!st->greeted) {
+            auto* hello = std::get_if<Hello>(&m);
+            std::string why;
+            if (!hello) {
+              why = "first frame is not a Hello";
+            } else if (hello->cluster != cluster_id(cfg_.cluster)) {
+              why = "Hello from another cluster (is --cluster the same on every node?)";
+            } else if (hello->role == static_cast<uint32_t>(Role::peer) &&
+                       (hello->nodes != nodes_ || hello->node >= nodes_ || hello->node == self_)) {
+              why = "peer Hello claims node " + std::to_string(hello->node) + " of " + std::to_string(hello->nodes) +
+                    ", but this cluster has " + std::to_string(nodes_) + " nodes and this is node " +
+                    std::to_string(self_);
+            } else if (hello->role != static_cast<uint32_t>(Role::peer) &&
+                       hello->role != static_cast<uint32_t>(Role::client)) {
+              why = "Hello with unknown role " + std::to_string(hello->role);
+            }
+            if (!why.empty()) {
+              log(LogLevel::warn, "refusing " + c->label() + ": " + why);
+              return c->close(why);
+            }
+            st->greeted = true;
+            st->deadline->cancel();
+            st->is_peer = hello->role == static_cast<uint32_t>(Role::peer);
+            st->peer = hello->node;
+            if (!st->is_peer) {
+              st->id = next_conn_++;
+              clients_[st->id] = c;
+            }
+            c->send(my_hello());
+            return;
+          }
+          if (st->is_peer) {
+            if (!is_peer_message(m)) return c->close("client frame on a peer connection");
+            node_->on_peer_message(st->peer, m, now_us());
+          } else {
+            auto* req = std::get_if<ClientRequest>(&m);
+            if (!req) return c->close("peer frame on a client connection");
+            node_->on_client_request(st->id, *req, now_us());
+          }
+          drain();
+        },
+        [this, st](const std::string& reason) {
+          --open_connections_;
+          if (st->id) clients_.erase(st->id);
+          if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection closed: " + reason);
+        });
+  }
+
+  Message my_hello() const {
+    return Hello{static_cast<uint32_t>(Role::peer), self_, nodes_, cluster_id(cfg_.cluster)};
+  }
+
+  // ---- outgoing connections to peers, reconnecting with jittered backoff ----
+  void connect_peer(uint32_t i) {
+    Peer& p = *peers_[i];
+    if (p.connecting || (p.conn && p.conn->is_open())) return;
+    p.connecting = true;
+    auto resolver = std::make_shared<tcp::resolver>(io_);
+    resolver->async_resolve(
+        p.addr.connect_host(), std::to_string(p.addr.port),
+        [this, i, resolver](const asio::error_code& ec, tcp::resolver::results_type results) {
+          if (ec) return peer_failed(i, "resolve: " + ec.message());
+          auto socket = std::make_shared<tcp::socket>(io_);
+          asio::async_connect(*socket, results, [this, i, socket](const asio::error_code& ec2, const tcp::endpoint&) {
+            if (ec2) return peer_failed(i, ec2.message());
+            Peer& p = *peers_[i];
+            p.connecting = false;
+            p.backoff_ms = reconnect_delay_ms_min;
+            p.conn = FrameConn::make(std::move(*socket), p.addr.text);
+            std::weak_ptr<FrameConn> weak = p.conn;
+            p.conn->start(
+                [this, i, weak](Message&& m) {
+                  // The peer answers our Hello with its own; protocol frames may follow.
+                  if (auto* hello = std::get_if<Hello>(&m)) {
+                    if (hello->cluster == cluster_id(cfg_.cluster) && hello->node == i) return peer_up(i);
+                    const std::string why = "answers as node " + std::to_string(hello->node) +
+                                            " of another cluster or index; check every node's address list";
+                    log(LogLevel::error, peers_[i]->addr.text + " " + why);
+                    if (auto c = weak.lock()) c->close(why);
+                    return;
+                  }
+                  if (!is_peer_message(m)) {
+                    if (auto c = weak.lock()) c->close("client frame on a peer connection");
+                    return;
+                  }
+                  node_->on_peer_message(i, m, now_us());
+                  drain();
+                },
+                [this, i](const std::string& reason) { peer_failed(i, reason); });
+            p.conn->send(my_hello());
+          });
+        });
+  }
+
+  void peer_up(uint32_t i) {
+    Peer& p = *peers_[i];
+    if (!p.up) log(LogLevel::info, "peer n" + std::to_string(i) + " (" + p.addr.text + ") up");
+    p.up = true;
+  }
+
+  void peer_failed(uint32_t i, const std::string& reason) {
+    Peer& p = *peers_[i];
+    p.connecting = false;
+    if (p.up) log(LogLevel::warn, "peer n" + std::to_string(i) + " (" + p.addr.text + ") down: " + reason);
+    p.up = false;
+    const uint64_t delay = p.backoff_ms / 2 + jitter_() % (p.backoff_ms / 2 + 1);
+    p.backoff_ms = std::min(p.backoff_ms * 2, reconnect_delay_ms_max);
+    p.retry.expires_after(std::chrono::milliseconds(delay));
+    p.retry.async_wait([this, i](const asio::error_code& ec) {
+      if (!ec) connect_peer(i);
+    });
+  }
+
+  // ---- the core loop: drain the node's outputs, then wait for its next timer ----
+  void drain() {
+    for (;;) {
+      NodeOutput out = node_->take_output();
+      for (const auto& line : out.log) log(LogLevel::info, line);
+      if (!out.records.empty()) {
+        Result r = storage_->append(out.records);
+        if (!r.is_ok()) return fatal("cannot append to the log: " + r.message());
+      }
+      if (out.sync) start_sync(*out.sync);
+      for (auto& ps : out.peer_sends) {
+        if (ps.to == self_) {
+          to_self_.push_back(std::move(ps.msg));
+        } else if (peers_[ps.to] && peers_[ps.to]->up) {
+          peers_[ps.to]->conn->send(ps.msg);  // a peer that is down misses it; rounds retry
+        }
+      }
+      for (const auto& cs : out.client_sends) {
+        auto it = clients_.find(cs.conn);
+        if (it != clients_.end()) it->second->send(cs.reply);
+      }
+      if (to_self_.empty()) break;
+      Message m = std::move(to_self_.front());
+      to_self_.pop_front();
+      node_->on_peer_message(self_, m, now_us());
+    }
+    arm_timer();
+  }
+
+  void arm_timer() {
+    const auto next = node_->next_timer();
+    if (!next) return;
+    if (timer_armed_ && *next >= timer_at_) return;
+    timer_armed_ = true;
+    timer_at_ = *next;
+    timer_.expires_at(t0_ + std::chrono::microseconds(*next));
+    timer_.async_wait([this](const asio::error_code& ec) {
+      if (ec) return;  // replaced by an earlier deadline
+      timer_armed_ = false;
+      node_->on_timer(now_us());
+      drain();
+    });
+  }
+
+  // ---- the disk thread: fdatasync off the network thread ----
+  void start_sync(uint64_t id) {
+    ++syncs_outstanding_;
+    std::lock_guard lock(disk_mu_);
+    sync_jobs_.push_back(id);
+    disk_cv_.notify_one();
+  }
+
+  void disk_loop() {
+    for (;;) {
+      uint64_t id = 0;
+      {
+        std::unique_lock lock(disk_mu_);
+        disk_cv_.wait(lock, [this] { return disk_stop_ || !sync_jobs_.empty(); });
+        if (disk_stop_) return;
+        id = sync_jobs_.front();
+        sync_jobs_.pop_front();
+      }
+      Result r = storage_->sync();
+      asio::post(io_, [this, id, r] {
+        --syncs_outstanding_;
+        if (!r.is_ok()) return fatal("cannot sync the log: " + r.message());
+        node_->on_synced(id, now_us());
+        maybe_compact();
+        drain();
+      });
+    }
+  }
+
+  void maybe_compact() {
+    // Only between syncs: the disk thread must not use the writer meanwhile.
+    if (storage_->log_bytes() < cfg_.compact_log_bytes || syncs_outstanding_ > 0) return;
+    const uint64_t before = storage_->log_bytes();
+    Result r = storage_->compact(node_->acceptor().state());
+    if (!r.is_ok()) return fatal("cannot compact the log: " + r.message());
+    log(LogLevel::info, "compacted the log from " + std::to_string(before) + " to " +
+                            std::to_string(storage_->log_bytes()) + " bytes");
+  }
+
+  void stop_disk_thread() {
+    {
+      std::lock_guard lock(disk_mu_);
+      disk_stop_ = true;
+      disk_cv_.notify_one();
+    }
+    if (disk_thread_.joinable()) disk_thread_.join();
+  }
+
+  ServerConfig cfg_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  TimeUs timer_at_ = 0;
+  SteadyClock::time_point t0_;
+  std::string name_ = "node";
+  std::string stop_reason_;
+
+  uint32_t self_ = 0;
+  uint32_t nodes_ = 1;
+  std::unique_ptr<Node> node_;
+  std::vector<std::unique_ptr<Peer>> peers_;  // by node index; null for self
+  std::deque<Message> to_self_;
+  std::map<ConnId, std::shared_ptr<FrameConn>> clients_;
+  ConnId next_conn_ = 1;
+  size_t open_connections_ = 0;
+  std::minstd_rand jitter_{std::random_device{}()};
+
+  PosixEnv env_;
+  std::unique_ptr<Storage> storage_;
+  std::thread disk_thread_;
+  std::mutex disk_mu_;
+  std::condition_variable disk_cv_;
+  std::deque<uint64_t> sync_jobs_;
+  bool disk_stop_ = false;
+  uint32_t syncs_outstanding_ = 0;  // io thread only
+};
+
+Server::Server(ServerConfig cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
+Server::~Server() = default;
+Result Server::open() { return impl_->open(); }
+std::string Server::bound_address() const { return impl_->bound_address(); }
+Result Server::start(std::vector<Address> peers) { return impl_->start(std::move(peers)); }
+std::string Server::run() { return impl_->run(); }
+void Server::stop() { impl_->stop(); }
+
+}  // namespace rrseq

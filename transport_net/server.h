@@ -1,0 +1,53 @@
+#pragma once
+// rrseq-server's engine: drives one core Node with Asio over TCP and, in durable
+// mode, real files. One thread runs the io_context (all protocol work); a disk
+// thread runs fdatasync so a slow disk never stalls the network. Records the
+// node writes while a sync runs are covered by the next sync (group commit).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/node_config.h"
+#include "core/status.h"
+#include "transport_net/address.h"
+
+namespace rrseq {
+
+enum class LogLevel : uint8_t { error, warn, info, debug };
+
+struct ServerConfig {
+  Address listen;
+  std::vector<Address> peers;   // every other node of the cluster
+  std::string data_dir;         // empty: memory mode
+  std::string cluster = "rrseq";
+  Protocol protocol = Protocol::ballot;
+  bool combine = true;
+  LogLevel log_level = LogLevel::info;
+  uint64_t compact_log_bytes = 64u << 20;  // rewrite the log as a snapshot past this size
+};
+
+class Server {
+ public:
+  explicit Server(ServerConfig cfg);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket (port 0 picks a free port). Nothing is served yet.
+  Result open();
+  // The bound address as "host:port", for peers and clients to use.
+  std::string bound_address() const;
+  // Recovers storage, takes the node's index in the cluster (its place in the
+  // sorted list of all addresses), connects to peers. Call after open().
+  Result start(std::vector<Address> peers);
+  // Runs until stop(); returns the reason it stopped (empty when asked to).
+  std::string run();
+  // Thread-safe; run() returns soon after.
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rrseq

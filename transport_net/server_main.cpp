@@ -1,0 +1,138 @@
+// rrseq-server ADDR PATH PEER [PEER...]: one node of an RRSeq cluster.
+#include <signal.h>
+
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "transport_net/log.h"
+#include "transport_net/server.h"
+
+namespace {
+
+using namespace rrseq;
+
+constexpr uint64_t compact_mb_max = 1024;
+
+const char* usage_text =
+    "usage: rrseq-server [options] ADDR PATH [PEER...]\n"
+    "\n"
+    "Runs one node of an RRSeq cluster: unique, increasing 64-bit IDs from named sequences.\n"
+    "\n"
+    "  ADDR    host:port to listen on (':19001' listens on every interface)\n"
+    "  PATH    data directory, created if missing; '' (empty) runs in memory mode:\n"
+    "          a restarted node then rejoins from a majority of its peers\n"
+    "  PEER    host:port of every other node. Give every node the same address strings:\n"
+    "          a node's index is its place in the sorted list of all addresses.\n"
+    "\n"
+    "options:\n"
+    "  --cluster NAME       cluster name; nodes and clients must agree (default rrseq)\n"
+    "  --protocol P         ballot (default) or classic (the 2016 algorithm: unsafe, for demos)\n"
+    "  --log-level L        error, warn, info (default) or debug\n"
+    "  --no-combine         one request per round instead of combining queued requests\n"
+    "  --compact-mb N       rewrite the log as a snapshot once it passes N MiB (default 64)\n"
+    "  --help               this text\n"
+    "\n"
+    "Stops cleanly on SIGINT or SIGTERM. Exit status: 0 stopped, 1 failed (see the log), 2 bad usage.\n";
+
+[[noreturn]] void usage_error(const std::string& msg) {
+  std::cerr << "rrseq-server: " << msg << "\n(try --help)\n";
+  std::exit(2);
+}
+
+Address address_arg(const std::string& what, const std::string& text) {
+  std::string err;
+  auto a = parse_address(text, &err);
+  if (!a) usage_error(what + ": " + err);
+  return *a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ServerConfig cfg;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << usage_text;
+      return 0;
+    } else if (a == "--cluster") {
+      cfg.cluster = value();
+      if (cfg.cluster.empty()) usage_error("--cluster: the name must not be empty");
+    } else if (a == "--protocol") {
+      const std::string v = value();
+      if (v == "ballot") {
+        cfg.protocol = Protocol::ballot;
+      } else if (v == "classic") {
+        cfg.protocol = Protocol::classic;
+      } else {
+        usage_error("--protocol: expected ballot or classic, got '" + v + "'");
+      }
+    } else if (a == "--log-level") {
+      const std::string v = value();
+      if (!parse_log_level(v, &cfg.log_level)) usage_error("--log-level: expected error, warn, info or debug, got '" + v + "'");
+    } else if (a == "--no-combine") {
+      cfg.combine = false;
+    } else if (a == "--compact-mb") {
+      const std::string v = value();
+      uint64_t mb = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), mb);
+      if (ec != std::errc() || p != v.data() + v.size() || mb < 1 || mb > compact_mb_max) {
+        usage_error("--compact-mb: expected 1.." + std::to_string(compact_mb_max) + ", got '" + v + "'");
+      }
+      cfg.compact_log_bytes = mb << 20;
+    } else if (a.size() > 1 && a[0] == '-' && a[1] == '-') {
+      usage_error("unknown option '" + a + "'");
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (positional.size() < 2) usage_error("expected ADDR PATH [PEER...]");
+  cfg.listen = address_arg("ADDR", positional[0]);
+  cfg.data_dir = positional[1];
+  std::vector<Address> peers;
+  for (size_t i = 2; i < positional.size(); ++i) peers.push_back(address_arg("PEER", positional[i]));
+  set_log_level(cfg.log_level);
+  if (cfg.protocol == Protocol::classic) {
+    log_line(LogLevel::warn, "protocol classic is the 2016 algorithm: it can hand out duplicate IDs");
+  }
+
+  // SIGINT and SIGTERM are taken by a thread that asks the server to stop.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Server server(cfg);
+  Result r = server.open();
+  if (r.is_ok()) r = server.start(peers);
+  if (!r.is_ok()) {
+    log_line(LogLevel::error, r.message());
+    return 1;
+  }
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    log_line(LogLevel::info, std::string("got ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    server.stop();
+  });
+  const std::string failure = server.run();
+  if (!failure.empty()) {
+    log_line(LogLevel::error, "stopped: " + failure);
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    return 1;
+  }
+  waiter.join();
+  log_line(LogLevel::info, "stopped");
+  return 0;
+}
