@@ -221,7 +221,7 @@ int run_sweep(const char* program, const Cli& cli) {
 
   std::sort(failures.begin(), failures.end());
   for (const auto& [seed, what] : failures) {
-    std::cout << "FAIL seed " << seed << " " << what << "\n  replay: " << replay_command(program, seed, cli.opt)
+    std::cout << "FAIL seed " << seed << " " << what << " replay: " << replay_command(program, seed, cli.opt)
               << "\n";
   }
   std::cout << "sim: " << (total - failures.size()) << " passed, " << failures.size() << " failed" << std::endl;

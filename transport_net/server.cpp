@@ -28,7 +28,9 @@ inline constexpr size_t client_connections_max = 4096;  // more are refused at a
 
 class Server::Impl {
  public:
-  explicit Impl(ServerConfig cfg) : cfg_(std::move(cfg)), acceptor_(io_), timer_(io_) {}
+  explicit Impl(ServerConfig cfg) : cfg_(std::move(cfg)), acceptor_(io_), timer_(io_) {
+    set_log_level(cfg_.log_level);  // the log is process-wide
+  }
 
   ~Impl() { stop_disk_thread(); }
 
@@ -108,7 +110,19 @@ class Server::Impl {
     return stop_reason_;
   }
 
-  void stop() { io_.stop(); }
+  // Closes every socket first, so clients and peers see this node gone at once
+  // instead of waiting out their timeouts, then ends run().
+  void stop() {
+    asio::post(io_, [this] {
+      asio::error_code ignored;
+      acceptor_.close(ignored);
+      for (auto& [id, conn] : std::map(clients_)) conn->close("server stopping");
+      for (auto& p : peers_) {
+        if (p && p->conn) p->conn->close("server stopping");
+      }
+      io_.stop();
+    });
+  }
 
  private:
   struct Peer {
