@@ -61,11 +61,13 @@ void Acceptor::on_accept(const Accept& m, Accepted& reply, std::vector<StorageRe
     return;
   }
   SeqState& s = seq_state(m.seq);
-  if (s.promised != m.ballot || s.accepted != m.ballot || s.value != m.value) {
-    s.promised = m.ballot;
+  // With a fast-path `next`, accepting is also a promise of the proposer's next ballot.
+  const Ballot promise = std::max(m.ballot, m.next);
+  if (s.promised < promise || s.accepted != m.ballot || s.value != m.value) {
+    s.promised = std::max(s.promised, promise);
     s.accepted = m.ballot;
     s.value = m.value;
-    note_promise(m.ballot);
+    note_promise(s.promised);
     records.push_back(SeqRecord{s});
   }
   reply.ok = true;

@@ -5,7 +5,16 @@
 namespace rrseq {
 
 ClientSession::ClientSession(ClientConfig cfg, uint64_t client_id, uint64_t rng_seed)
-    : cfg_(std::move(cfg)), client_id_(client_id), rng_(rng_seed), server_(cfg_.first_server % cfg_.servers) {}
+    : cfg_(std::move(cfg)), client_id_(client_id), rng_(rng_seed) {
+  server_ = (cfg_.affinity ? home_server(cfg_.seq, cfg_.servers) : cfg_.first_server) % cfg_.servers;
+  size_ = cfg_.buf_size;
+}
+
+uint32_t home_server(std::string_view seq, uint32_t servers) {
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a: stable across processes and builds
+  for (char c : seq) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
+  return static_cast<uint32_t>(h % servers);
+}
 
 uint64_t ClientSession::buffered() const {
   uint64_t n = 0;
@@ -21,12 +30,25 @@ std::optional<uint64_t> ClientSession::take_id(TimeUs now) {
   std::optional<uint64_t> id;
   if (!ranges_.empty()) id = ranges_.front().first++;
   // Refill at half use (B > 0), or on demand when nothing is left (B = 0 or empty).
-  const bool low = cfg_.buf_size > 0 ? buffered() <= cfg_.buf_size / 2 : !id;
+  const bool low = cfg_.buf_size > 0 ? buffered() <= size_ / 2 : !id;
   if (low && !in_flight_) request(now);
   return id;
 }
 
+void ClientSession::adapt(TimeUs now) {
+  if (cfg_.adaptive && cfg_.buf_size > 0 && last_request_us_) {
+    const TimeUs lasted = now - *last_request_us_;
+    if (lasted < cfg_.adaptive_period_us / 2) {
+      size_ = std::min(size_ * 2, std::max(cfg_.adaptive_ids_max, cfg_.buf_size));
+    } else if (lasted > cfg_.adaptive_period_us * 2) {
+      size_ = std::max(size_ / 2, cfg_.buf_size);
+    }
+  }
+  last_request_us_ = now;
+}
+
 void ClientSession::request(TimeUs now) {
+  adapt(now);
   InFlight f;
   f.req = ClientRequest{client_id_, next_request_++, cfg_.seq, want()};
   f.first_sent_us = now;

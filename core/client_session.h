@@ -25,6 +25,17 @@ struct ClientConfig {
   uint64_t buf_size = 0;
   uint32_t servers = 1;
   uint32_t first_server = 0;                 // where rotation starts
+  // Start at the node the sequence name hashes to instead, so clients of one
+  // sequence share a proposer and rarely collide; others serve when it is down.
+  // Server index i must be node i (list addresses in sorted order).
+  bool affinity = false;
+  // Adaptive buffer (B > 0 only, like Meituan Leaf's dynamic step): each range
+  // should last about adaptive_period_us. A range used up in under half of that
+  // doubles the next request, up to adaptive_ids_max; one lasting over twice as
+  // long halves it, down to buf_size.
+  bool adaptive = false;
+  TimeUs adaptive_period_us = 1'000'000;
+  uint64_t adaptive_ids_max = 1u << 20;
   TimeUs request_timeout_us = 300'000;       // no answer by then: retry elsewhere
   TimeUs retry_backoff_min_us = 1'000;       // after a refusal (not_ready, overloaded, timeout)
   TimeUs retry_backoff_max_us = 100'000;
@@ -44,6 +55,9 @@ struct ClientOutput {
   std::vector<std::string> errors;                         // final errors (bad name, exhausted)
 };
 
+// The node a sequence prefers under affinity.
+uint32_t home_server(std::string_view seq, uint32_t servers);
+
 class ClientSession {
  public:
   ClientSession(ClientConfig cfg, uint64_t client_id, uint64_t rng_seed);
@@ -59,6 +73,7 @@ class ClientSession {
   // Drops buffered IDs so the next take_id() needs a fresh grant (they become a gap).
   void discard_buffer();
   uint64_t buffered() const;
+  uint64_t request_size() const { return want(); }
   bool failed() const { return failed_; }
   const std::string& error() const { return error_; }
 
@@ -74,12 +89,15 @@ class ClientSession {
   void request(TimeUs now);
   void send_attempt(TimeUs now);
   void back_off(TimeUs now);
-  uint64_t want() const { return cfg_.buf_size == 0 ? 1 : cfg_.buf_size; }
+  uint64_t want() const { return cfg_.buf_size == 0 ? 1 : size_; }
+  void adapt(TimeUs now);
 
   ClientConfig cfg_;
   uint64_t client_id_;
   Rng rng_;
   uint64_t next_request_ = 1;
+  uint64_t size_ = 0;                      // IDs asked per request (B, or adapted)
+  std::optional<TimeUs> last_request_us_;  // when the previous refill was sent
   std::deque<std::pair<uint64_t, uint64_t>> ranges_;  // buffered [from, to), oldest first
   std::optional<InFlight> in_flight_;
   uint32_t server_ = 0;  // next server to try

@@ -31,7 +31,7 @@ void fields(auto& ar, Is<Prepare> auto& m) { ar(m.seq); ar(m.ballot); }
 void fields(auto& ar, Is<Promise> auto& m) {
   ar(m.seq); ar(m.ballot); ar(m.ok); ar(m.promised); ar(m.accepted); ar(m.value);
 }
-void fields(auto& ar, Is<Accept> auto& m) { ar(m.seq); ar(m.ballot); ar(m.value); }
+void fields(auto& ar, Is<Accept> auto& m) { ar(m.seq); ar(m.ballot); ar(m.value); ar(m.next); }
 void fields(auto& ar, Is<Accepted> auto& m) { ar(m.seq); ar(m.ballot); ar(m.ok); ar(m.promised); }
 void fields(auto& ar, Is<ClassicRead> auto& m) { ar(m.seq); ar(m.op); }
 void fields(auto& ar, Is<ClassicReadReply> auto& m) { ar(m.seq); ar(m.op); ar(m.value); }

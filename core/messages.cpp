@@ -37,6 +37,7 @@ void print(std::ostream& o, const Promise& m) {
 }
 void print(std::ostream& o, const Accept& m) {
   o << "Accept{seq=" << m.seq << " b=" << m.ballot << " v=" << m.value;
+  if (!m.next.is_zero()) o << " next=" << m.next;
 }
 void print(std::ostream& o, const Accepted& m) {
   o << "Accepted{seq=" << m.seq << " b=" << m.ballot << ' ' << ok_word(m.ok) << " p=" << m.promised;

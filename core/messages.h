@@ -31,6 +31,9 @@ struct Accept {
   std::string seq;
   Ballot ballot;
   uint64_t value = 0;
+  // Fast path: also promise this higher ballot (zero: no). The proposer's next
+  // round then starts with Accept(next), one round trip per grant.
+  Ballot next;
 
   bool operator==(const Accept&) const = default;
 };

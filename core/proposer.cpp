@@ -42,6 +42,16 @@ void Proposer::maybe_start(const std::string& name, Seq& s, TimeUs now, Proposer
     s.queue.pop_front();
   }
   queued_ -= take;
+  // The fast path holds only while no other proposer has prepared above it here.
+  if (s.fast && local_.promised(name) <= s.fast->ballot) {
+    r.ballot = s.fast->ballot;
+    r.base = s.fast->value;
+    s.fast.reset();
+    s.round = std::move(r);
+    start_write(name, s, now, out);
+    return;
+  }
+  s.fast.reset();
   if (cfg_.protocol == Protocol::ballot) {
     const uint64_t round = std::max(s.round_seen, local_.promised(name).round) + 1;
     r.ballot = Ballot{round, cfg_.self, incarnation_};
@@ -99,7 +109,8 @@ void Proposer::start_write(const std::string& name, Seq& s, TimeUs now, Proposer
   r.acks = 0;
   r.deadline_us = now + cfg_.round_timeout_us;
   if (cfg_.protocol == Protocol::ballot) {
-    broadcast(Accept{name, r.ballot, r.base + r.total}, out);
+    const Ballot next = cfg_.fast_path ? Ballot{r.ballot.round + 1, cfg_.self, incarnation_} : Ballot{};
+    broadcast(Accept{name, r.ballot, r.base + r.total, next}, out);
   } else {
     broadcast(ClassicWrite{name, r.op, r.base + r.total}, out);
   }
@@ -131,6 +142,11 @@ void Proposer::finish(const std::string& name, Seq& s, TimeUs now, ProposerOutpu
     out.answers.push_back(ClientAnswer{std::move(p), Status::ok, next, next + n});
     next += n;
   }
+  if (cfg_.fast_path && cfg_.protocol == Protocol::ballot) {
+    const Ballot next{r.ballot.round + 1, cfg_.self, incarnation_};
+    s.fast = FastPath{next, r.base + r.total};
+    s.round_seen = std::max(s.round_seen, next.round);
+  }
   s.round.reset();
   s.conflicts = 0;
   if (s.queue.empty()) {
@@ -146,6 +162,7 @@ void Proposer::fail_round(Seq& s, TimeUs now) {
   for (auto it = r.batch.rbegin(); it != r.batch.rend(); ++it) s.queue.push_front(std::move(*it));
   queued_ += r.batch.size();
   s.round.reset();
+  s.fast.reset();
   s.conflicts = std::min<uint32_t>(s.conflicts + 1, 16);
   const TimeUs window =
       std::min<TimeUs>(cfg_.backoff_max_us, cfg_.backoff_min_us << std::min<uint32_t>(s.conflicts, 10));

@@ -10,7 +10,9 @@
 //          so concurrent proposers can both win: the negative control.
 //
 // With `combine`, all requests queued for a sequence ride one round and split
-// its range in arrival order.
+// its range in arrival order. With `fast_path`, each accept also carries the
+// proposer's next ballot as a prepare, so a node that keeps a sequence needs
+// one round trip per grant.
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -67,9 +69,17 @@ class Proposer {
     std::vector<PendingRequest> batch;
     TimeUs deadline_us = 0;
   };
+  // After a round whose accepts also promised `ballot` on a majority, that
+  // majority's highest accepted value is known (`value`): the next round may
+  // skip its prepare and start with Accept(ballot).
+  struct FastPath {
+    Ballot ballot;
+    uint64_t value = 0;
+  };
   struct Seq {
     std::deque<PendingRequest> queue;
     std::optional<Round> round;
+    std::optional<FastPath> fast;
     uint64_t round_seen = 0;  // highest ballot round heard of for this sequence
     uint32_t conflicts = 0;   // consecutive failed rounds, for the backoff window
     TimeUs not_before_us = 0;

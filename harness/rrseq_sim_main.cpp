@@ -40,6 +40,9 @@ const char* usage_text =
     "  --time-ms MS        simulated time with faults before the final heal (default 3000)\n"
     "  --storage M         any (default: chosen per seed), memory or durable\n"
     "  --no-combine        one request per round instead of combining queued requests\n"
+    "  --no-fast-path      prepare before every accept instead of piggybacking it\n"
+    "  --no-affinity       no client prefers the node its sequence name hashes to\n"
+    "  --no-adaptive       no client adapts its buffer size to its rate of use\n"
     "  --trace             with --seed: print every event\n"
     "  --scenario          with --seed: print the generated scenario\n"
     "  --jobs J            sweep worker threads (default: all cores)\n"
@@ -128,6 +131,12 @@ Cli parse(int argc, char** argv) {
       }
     } else if (a == "--no-combine") {
       cli.opt.combine = false;
+    } else if (a == "--no-fast-path") {
+      cli.opt.fast_path = false;
+    } else if (a == "--no-affinity") {
+      cli.opt.affinity = false;
+    } else if (a == "--no-adaptive") {
+      cli.opt.adaptive = false;
     } else if (a == "--trace") {
       cli.trace = true;
     } else if (a == "--scenario") {

@@ -64,6 +64,9 @@ std::string option_flags(const SimOptions& opt) {
   if (opt.storage == StorageMode::memory) o << " --storage memory";
   if (opt.storage == StorageMode::durable) o << " --storage durable";
   if (!opt.combine) o << " --no-combine";
+  if (!opt.fast_path) o << " --no-fast-path";
+  if (!opt.affinity) o << " --no-affinity";
+  if (!opt.adaptive) o << " --no-adaptive";
   return o.str();
 }
 
@@ -74,6 +77,7 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
   s.nodes = opt.nodes;
   s.protocol = opt.protocol;
   s.combine = opt.combine;
+  s.fast_path = opt.fast_path;
   s.heal_us = opt.time_ms * 1000;
   s.liveness_bound_us = sim_liveness_bound_us;
 
@@ -95,6 +99,9 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
     spec.buf_size = buf_sizes[rng.below(std::size(buf_sizes))];
     spec.first_server = static_cast<uint32_t>(rng.below(s.nodes));
     spec.think_max_us = think_max_choices_us[rng.below(std::size(think_max_choices_us))];
+    // Only some clients, so proposers on several nodes still contend.
+    spec.affinity = opt.affinity && rng.below(2) == 0;
+    spec.adaptive = opt.adaptive && rng.below(2) == 0;
     s.clients.push_back(spec);
   }
 

@@ -27,6 +27,9 @@ struct SimOptions {
   uint64_t time_ms = 3000;  // simulated time with faults, before the final heal
   StorageMode storage = StorageMode::any;
   bool combine = true;
+  bool fast_path = true;
+  bool affinity = true;  // about half the clients prefer the sequence's home node
+  bool adaptive = true;  // about half the clients adapt their buffer size
 };
 
 inline constexpr uint32_t sim_nodes_min = 3;

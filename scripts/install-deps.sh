@@ -10,6 +10,7 @@ packages=(
   librapidcheck-dev      # property tests and shrinking
   libbenchmark-dev       # rrseq-bench
   libasio-dev            # TCP transport
+  gnuplot-nox            # bench/run.sh plot
 )
 
 missing=()

@@ -77,7 +77,7 @@ std::vector<Message> examples() {
   return {
       Prepare{"orders", b},
       Promise{"orders", b, true, hi, Ballot{6, 0, 1}, 42},
-      Accept{"a.b-c_D9", b, id_max},
+      Accept{"a.b-c_D9", b, id_max, hi},
       Accepted{"x", b, false, hi},
       ClassicRead{"s", 99},
       ClassicReadReply{"s", 99, 1000},
@@ -126,7 +126,7 @@ RRSEQ_ARBITRARY(Promise, gen::set(&Promise::seq, seq_name()), gen::set(&Promise:
                 gen::set(&Promise::ok), gen::set(&Promise::promised), gen::set(&Promise::accepted),
                 gen::set(&Promise::value));
 RRSEQ_ARBITRARY(Accept, gen::set(&Accept::seq, seq_name()), gen::set(&Accept::ballot),
-                gen::set(&Accept::value));
+                gen::set(&Accept::value), gen::set(&Accept::next));
 RRSEQ_ARBITRARY(Accepted, gen::set(&Accepted::seq, seq_name()), gen::set(&Accepted::ballot),
                 gen::set(&Accepted::ok), gen::set(&Accepted::promised));
 RRSEQ_ARBITRARY(ClassicRead, gen::set(&ClassicRead::seq, seq_name()), gen::set(&ClassicRead::op));

@@ -5,6 +5,7 @@
 // replies into session inputs. The session itself sits behind one mutex:
 // next() takes buffered IDs under that mutex without touching the io thread,
 // and only posts work there when the session queued a request.
+#include <algorithm>
 #include <asio.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -68,6 +69,14 @@ std::optional<std::string> check_options(const ClientOptions& o, std::vector<Add
   if (o.request_timeout.count() <= 0 || o.request_timeout.count() > client_request_timeout_ms_max)
     return "request_timeout: " + std::to_string(o.request_timeout.count()) + " ms is not in 1.." +
            std::to_string(client_request_timeout_ms_max) + " ms";
+  if (o.adaptive && (o.adaptive_period.count() <= 0 || o.adaptive_ids_max < o.buffer_size ||
+                     o.adaptive_ids_max > range_ids_max))
+    return "adaptive: adaptive_period must be > 0 and adaptive_ids_max in buffer_size.." +
+           std::to_string(range_ids_max);
+  // Under affinity server index i must be node i: the servers sort their addresses too.
+  if (o.affinity) {
+    std::sort(servers->begin(), servers->end(), [](const Address& a, const Address& b) { return a.text < b.text; });
+  }
   return std::nullopt;
 }
 
@@ -121,6 +130,10 @@ class NetClient final : public Client {
     c.buf_size = o.buffer_size;
     c.servers = static_cast<uint32_t>(servers);
     c.request_timeout_us = static_cast<TimeUs>(o.request_timeout.count()) * 1000;  // as request_timeout_us_
+    c.affinity = o.affinity;
+    c.adaptive = o.adaptive;
+    c.adaptive_period_us = static_cast<TimeUs>(o.adaptive_period.count()) * 1000;
+    c.adaptive_ids_max = o.adaptive_ids_max;
     return c;
   }
   TimeUs now_us() const {

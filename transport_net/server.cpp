@@ -83,6 +83,7 @@ class Server::Impl {
     ncfg.nodes = nodes_;
     ncfg.protocol = cfg_.protocol;
     ncfg.combine = cfg_.combine;
+    ncfg.fast_path = cfg_.fast_path;
     ncfg.durable = !cfg_.data_dir.empty();
     if (ncfg.durable) {
       OpenedStorage opened;

@@ -33,6 +33,7 @@ const char* usage_text =
     "  --protocol P         ballot (default) or classic (the 2016 algorithm: unsafe, for demos)\n"
     "  --log-level L        error, warn, info (default) or debug\n"
     "  --no-combine         one request per round instead of combining queued requests\n"
+    "  --no-fast-path       prepare before every accept instead of piggybacking it\n"
     "  --compact-mb N       rewrite the log as a snapshot once it passes N MiB (default 64)\n"
     "  --help               this text\n"
     "\n"
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
       if (!parse_log_level(v, &cfg.log_level)) usage_error("--log-level: expected error, warn, info or debug, got '" + v + "'");
     } else if (a == "--no-combine") {
       cfg.combine = false;
+    } else if (a == "--no-fast-path") {
+      cfg.fast_path = false;
     } else if (a == "--compact-mb") {
       const std::string v = value();
       uint64_t mb = 0;

@@ -20,9 +20,10 @@ const char* fault_kind_name(FaultKind k) {
 std::string Scenario::describe() const {
   std::ostringstream o;
   o << "nodes=" << nodes << " protocol=" << protocol_name(protocol) << (durable ? " durable" : " memory")
-    << (combine ? "" : " no-combine") << " clients=[";
+    << (combine ? "" : " no-combine") << (fast_path ? "" : " no-fast-path") << " clients=[";
   for (size_t i = 0; i < clients.size(); ++i) {
-    o << (i ? " " : "") << "buf" << clients[i].buf_size << "@n" << clients[i].first_server;
+    o << (i ? " " : "") << "buf" << clients[i].buf_size << "@n" << clients[i].first_server
+      << (clients[i].affinity ? "+aff" : "") << (clients[i].adaptive ? "+adapt" : "");
   }
   o << "] net: loss=" << net.loss_ppm << "ppm dup=" << net.dup_ppm << "ppm tail=" << net.tail_ppm << "ppm/"
     << net.tail_max_us << "us; disk: slow=" << disk.slow_ppm << "ppm tear=" << (disk.tear ? "yes" : "no")

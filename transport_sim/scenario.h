@@ -32,6 +32,8 @@ struct ClientSpec {
   uint64_t buf_size = 0;
   uint32_t first_server = 0;
   TimeUs think_max_us = 2'000;    // pause between two IDs, uniform in [0, max]
+  bool affinity = false;          // prefer the node the sequence name hashes to
+  bool adaptive = false;          // grow or shrink the buffer with the rate of use
 };
 
 enum class FaultKind : uint8_t {
@@ -58,6 +60,7 @@ struct Scenario {
   Protocol protocol = Protocol::ballot;
   bool durable = false;
   bool combine = true;
+  bool fast_path = true;
   std::vector<ClientSpec> clients;
   NetModel net;
   DiskModel disk;

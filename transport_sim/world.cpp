@@ -19,6 +19,8 @@ constexpr const char* data_dir = "/data";
 constexpr TimeUs self_delivery_us = 1;     // a node's messages to itself stay in the process
 constexpr TimeUs liveness_margin_us = 100'000;  // run a little past the bound
 constexpr uint64_t ppm = 1'000'000;
+constexpr TimeUs adaptive_period_us = 50'000;  // short, so buffers adapt within a run
+constexpr uint64_t adaptive_ids_max = 4096;     // keeps a run's history small
 
 enum class EventType : uint8_t {
   to_node,      // frame from a node (from) or a client (conn in arg) to node `target`
@@ -230,6 +232,7 @@ class World {
     cfg.protocol = s_.protocol;
     cfg.durable = s_.durable;
     cfg.combine = s_.combine;
+    cfg.fast_path = s_.fast_path;
     return cfg;
   }
 
@@ -387,6 +390,10 @@ class World {
     cfg.buf_size = spec.buf_size;
     cfg.servers = s_.nodes;
     cfg.first_server = spec.first_server;
+    cfg.affinity = spec.affinity;
+    cfg.adaptive = spec.adaptive;
+    cfg.adaptive_period_us = adaptive_period_us;
+    cfg.adaptive_ids_max = adaptive_ids_max;
     slot.session = std::make_unique<ClientSession>(
         cfg, conn_of(c), Rng::derive(s_.seed, "client", c * 1000003ull + slot.life).next());
     trace(client_name(c) + " starts (buffer " + std::to_string(spec.buf_size) + ")");
@@ -409,7 +416,8 @@ class World {
       if (trace_) trace(client_name(c) + " got " + std::to_string(*id));
       slot.state = ClientSlot::State::thinking;
       Event e;
-      e.at = now_ + slot.think_rng.below(s_.clients[c].think_max_us + 1);
+      // At least 1 us: a client that never lets time pass would take IDs forever in one instant.
+      e.at = now_ + 1 + slot.think_rng.below(s_.clients[c].think_max_us + 1);
       e.type = EventType::client_wake;
       e.target = c;
       e.life = slot.life;

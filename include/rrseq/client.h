@@ -27,6 +27,15 @@ struct ClientOptions {
   std::string cluster = "rrseq";     // must match the servers' --cluster
   std::chrono::milliseconds deadline{5'000};         // next() gives up after this long
   std::chrono::milliseconds request_timeout{1'000};  // one attempt at one server
+  // Prefer the node the sequence name hashes to, so clients of one sequence
+  // share a proposer; the others serve when it is down. Needs every client and
+  // server to write the addresses the same way (the list is sorted here).
+  bool affinity = false;
+  // Grow the buffer (up to adaptive_ids_max) when a range lasts under half of
+  // adaptive_period, shrink it (down to buffer_size) when it lasts over twice.
+  bool adaptive = false;
+  std::chrono::milliseconds adaptive_period{1'000};
+  uint64_t adaptive_ids_max = 1u << 20;
 };
 
 struct NextResult {

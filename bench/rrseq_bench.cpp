@@ -1,0 +1,563 @@
+// rrseq-bench: the seed's benchmark table, in ns per ID.
+//
+//   RRSeq_BufSize{0,1,2,1024}_{SingleClient,ConcurrentClients_Local,
+//                              ConcurrentClients_Distributed}/{memory,durable}
+//   SimpleBufSeq_BufSize{0,1,2,1024}_{SingleClient,ConcurrentClients_Local}/local
+//
+// RRSeq_* run against a 5-node cluster of real rrseq::Server objects on loopback
+// TCP, started once per set of cluster knobs (memory, durable) and kept for the
+// whole process. SimpleBufSeq_* is the seed's non-distributed baseline: a buffer
+// refilled from a local atomic counter. Every benchmark uses a fresh sequence, so
+// its IDs start at 1, and runs one timed iteration of at most `max_ids` IDs or
+// `max_seconds`, whichever comes first. Each reports items (= IDs) and the counter
+// ns_per_id = elapsed real time / IDs (the console prints it as an inverted rate,
+// e.g. "333.303ks" = 333,303 ns; the JSON and --csv hold plain numbers).
+//
+// Extra flags (the rest are Google Benchmark's):
+//   --csv FILE            also write one CSV line per run (run.sh reads it)
+//   --time_scale X        multiply every time budget and ID cap by X (0.1 = smoke run)
+//
+// Adding a switch (e.g. ClientOptions::affinity, ServerConfig::combine): add a
+// field to ClientKnobs or ClusterKnobs, set it in apply(), name it in label(),
+// and list the variant in register_all().
+#include <benchmark/benchmark.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <latch>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rrseq/client.h"
+#include "transport_net/address.h"
+#include "transport_net/log.h"
+#include "transport_net/server.h"
+
+namespace rrseq::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t cluster_nodes = 5;
+constexpr size_t concurrent_threads = 32;  // ConcurrentClients_*: threads (Local), Clients (Distributed)
+double time_scale = 1.0;                   // --time_scale
+
+// ---------------------------------------------------------------------------
+// Knobs: one small struct per family. Each distinct ClusterKnobs label gets its
+// own cluster; ClientKnobs go into every ClientOptions of a benchmark.
+
+struct ClusterKnobs {
+  bool durable = false;
+  bool combine = true;  // ServerConfig::combine
+
+  void apply(ServerConfig& cfg) const { cfg.combine = combine; }
+  std::string label() const {
+    std::string s = durable ? "durable" : "memory";
+    if (!combine) s += "+nocombine";
+    return s;
+  }
+};
+
+struct ClientKnobs {
+  uint64_t buffer_size = 0;
+
+  void apply(ClientOptions& o) const { o.buffer_size = buffer_size; }
+  std::string label() const { return ""; }  // suffix for switches beyond buffer_size
+};
+
+enum class Workload { single, local, distributed };
+
+const char* workload_name(Workload w) {
+  switch (w) {
+    case Workload::single: return "SingleClient";
+    case Workload::local: return "ConcurrentClients_Local";
+    case Workload::distributed: return "ConcurrentClients_Distributed";
+  }
+  return "?";
+}
+
+size_t workload_threads(Workload w) { return w == Workload::single ? 1 : concurrent_threads; }
+
+// How much one benchmark may take: it stops at whichever comes first.
+struct Budget {
+  uint64_t max_ids;
+  double max_seconds;
+  uint64_t grain;  // IDs a thread claims at once (keep 1 where an ID costs a round trip)
+};
+
+// ---------------------------------------------------------------------------
+// The seed's figures (Go, 2016 code, measured on this machine kind: 2 cores) and
+// the targets from the issues, in ns per ID.
+
+struct Reference {
+  std::string seed;  // as printed: "985000", "65-130" or empty
+  double seed_lo = 0, seed_hi = 0;
+  std::optional<double> target;
+};
+
+Reference reference(const std::string& family, uint64_t buf, Workload w, const std::string& mode) {
+  Reference r;
+  auto seed = [&](double lo, double hi) {
+    r.seed_lo = lo;
+    r.seed_hi = hi;
+    char text[64];
+    if (lo == hi)
+      std::snprintf(text, sizeof text, "%.0f", lo);
+    else
+      std::snprintf(text, sizeof text, "%.0f-%.0f", lo, hi);
+    r.seed = text;
+  };
+  if (family == "SimpleBufSeq") {
+    seed(65, 130);
+    return r;
+  }
+  bool memory = mode == "memory";
+  if (w == Workload::distributed) {
+    if (buf == 0) {
+      seed(985'000, 985'000);
+      if (memory) r.target = 20'000;
+      if (mode == "durable") r.target = 30'000;
+    } else if (buf == 2) {
+      seed(870'000, 870'000);
+      if (memory) r.target = 10'000;
+    } else if (buf == 1024) {
+      seed(1'214, 1'214);
+      if (memory) r.target = 40;
+    }
+  } else if (w == Workload::single && buf == 1024) {
+    seed(615, 615);
+    if (memory) r.target = 15;
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// In-process clusters, one per ClusterKnobs label, started on first use.
+
+Address must_parse(const std::string& text) {
+  std::string err;
+  auto a = parse_address(text, &err);
+  if (!a) throw std::runtime_error("address " + text + ": " + err);
+  return *a;
+}
+
+class BenchCluster {
+ public:
+  BenchCluster(const ClusterKnobs& knobs, std::string* error) {
+    set_log_level(LogLevel::warn);  // process-wide
+    if (knobs.durable) {
+      std::string tmpl = (std::filesystem::temp_directory_path() / "rrseq-bench-XXXXXX").string();
+      if (!mkdtemp(tmpl.data())) {
+        *error = "mkdtemp failed";
+        return;
+      }
+      data_root_ = tmpl;
+    }
+    for (size_t i = 0; i < cluster_nodes; ++i) {
+      ServerConfig cfg;
+      cfg.listen = must_parse("127.0.0.1:0");
+      cfg.log_level = LogLevel::warn;
+      if (!data_root_.empty()) {
+        cfg.data_dir = data_root_ + "/node" + std::to_string(i);
+        std::filesystem::create_directories(cfg.data_dir);
+      }
+      knobs.apply(cfg);
+      servers_.push_back(std::make_unique<Server>(cfg));
+    }
+    for (auto& s : servers_) {
+      Result r = s->open();
+      if (!r.is_ok()) {
+        *error = "open: " + r.message();
+        return;
+      }
+      addresses_.push_back(s->bound_address());
+    }
+    for (size_t i = 0; i < servers_.size(); ++i) {
+      std::vector<Address> peers;
+      for (size_t j = 0; j < servers_.size(); ++j)
+        if (j != i) peers.push_back(must_parse(addresses_[j]));
+      Result r = servers_[i]->start(peers);
+      if (!r.is_ok()) {
+        *error = "start node " + std::to_string(i) + ": " + r.message();
+        return;
+      }
+    }
+    stop_reasons_.resize(servers_.size());
+    for (size_t i = 0; i < servers_.size(); ++i)
+      threads_.emplace_back([this, i] { stop_reasons_[i] = servers_[i]->run(); });
+  }
+
+  ~BenchCluster() {
+    for (auto& s : servers_) s->stop();
+    for (auto& t : threads_) t.join();
+    for (size_t i = 0; i < stop_reasons_.size(); ++i)
+      if (!stop_reasons_[i].empty())
+        std::fprintf(stderr, "rrseq-bench: node %zu stopped by itself: %s\n", i, stop_reasons_[i].c_str());
+    servers_.clear();
+    if (!data_root_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(data_root_, ec);
+    }
+  }
+
+  // Client `i`'s server list: node i % N first, then the others in order.
+  std::vector<std::string> rotated(size_t i) const {
+    std::vector<std::string> v;
+    for (size_t k = 0; k < addresses_.size(); ++k) v.push_back(addresses_[(i + k) % addresses_.size()]);
+    return v;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Server>> servers_;
+  std::vector<std::string> addresses_;
+  std::vector<std::thread> threads_;
+  std::vector<std::string> stop_reasons_;
+  std::string data_root_;
+};
+
+std::map<std::string, std::unique_ptr<BenchCluster>> clusters;
+
+BenchCluster* cluster_for(const ClusterKnobs& knobs, std::string* error) {
+  auto& slot = clusters[knobs.label()];
+  if (!slot) {
+    auto c = std::make_unique<BenchCluster>(knobs, error);
+    if (!error->empty()) return nullptr;  // its destructor stops what did start
+    slot = std::move(c);
+  }
+  return slot.get();
+}
+
+std::string fresh_sequence(const std::string& tag) {
+  static std::atomic<uint64_t> n{0};
+  std::string s = "b" + std::to_string(++n) + "." + tag;
+  for (char& c : s)
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') c = '_';
+  return s.substr(0, 64);
+}
+
+// ---------------------------------------------------------------------------
+// SimpleBufSeq-style baseline: IDs from a local buffer of buf_size, refilled by
+// one fetch_add on a shared atomic counter (buf_size 0: one fetch_add per ID).
+
+class SimpleBufSeq {
+ public:
+  SimpleBufSeq(std::atomic<uint64_t>& source, uint64_t buf_size) : source_(source), buf_(buf_size) {}
+
+  uint64_t next() {
+    if (buf_ == 0) return source_.fetch_add(1, std::memory_order_relaxed) + 1;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (next_ == end_) {
+      next_ = source_.fetch_add(buf_, std::memory_order_relaxed) + 1;
+      end_ = next_ + buf_;
+    }
+    return next_++;
+  }
+
+ private:
+  std::atomic<uint64_t>& source_;
+  const uint64_t buf_;
+  std::mutex mu_;
+  uint64_t next_ = 0, end_ = 0;
+};
+
+uint64_t id_of(uint64_t id, std::string*) { return id; }
+uint64_t id_of(const NextResult& r, std::string* error) {
+  if (!r.ok()) *error = r.error;
+  return r.id;
+}
+
+// ---------------------------------------------------------------------------
+// The timed part: `sources.size()` threads wait before the timed loop, then each
+// takes IDs from its source (sources may repeat: Local = one Client, 32 threads)
+// until the budget is used. Checks every ID is non-zero and, per thread, increasing.
+
+template <class Source>
+void run_timed(benchmark::State& state, const std::vector<Source*>& sources, const Budget& budget) {
+  const uint64_t max_ids = std::max<uint64_t>(1, static_cast<uint64_t>(budget.max_ids * time_scale));
+  const auto max_time = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(budget.max_seconds * time_scale));
+
+  std::atomic<uint64_t> claimed{0}, produced{0};
+  std::atomic<bool> stop{false};
+  std::mutex error_mu;
+  std::string error;
+  Clock::time_point deadline;
+  std::latch go(1);
+
+  auto worker = [&](Source* src) {
+    go.wait();
+    uint64_t last = 0, count = 0;
+    std::string err;
+    while (!stop.load(std::memory_order_relaxed) && Clock::now() < deadline) {
+      uint64_t first = claimed.fetch_add(budget.grain, std::memory_order_relaxed);
+      if (first >= max_ids) break;
+      uint64_t n = std::min(budget.grain, max_ids - first);
+      for (uint64_t k = 0; k < n; ++k) {
+        uint64_t id = id_of(src->next(), &err);
+        if (id == 0 || id <= last) {
+          if (err.empty())
+            err = id == 0 ? "ID 0" : "ID " + std::to_string(id) + " after " + std::to_string(last);
+          break;
+        }
+        last = id;
+        ++count;
+      }
+      if (!err.empty()) {
+        stop = true;
+        std::lock_guard<std::mutex> lock(error_mu);
+        if (error.empty()) error = err;
+        break;
+      }
+    }
+    produced.fetch_add(count);
+  };
+
+  std::vector<std::thread> threads;
+  for (Source* s : sources) threads.emplace_back(worker, s);
+  for (auto _ : state) {
+    deadline = Clock::now() + max_time;
+    go.count_down();
+    for (auto& t : threads) t.join();
+  }
+  if (!threads.empty() && threads[0].joinable()) {  // the loop did not run (error elsewhere)
+    deadline = Clock::now();
+    go.count_down();
+    for (auto& t : threads) t.join();
+  }
+
+  const uint64_t ids = produced.load();
+  state.SetItemsProcessed(static_cast<int64_t>(ids));
+  // kIsRate divides by the elapsed (real) time, kInvert flips it: seconds per
+  // (ids / 1e9) = ns per ID.
+  state.counters["ns_per_id"] =
+      benchmark::Counter(static_cast<double>(ids) / 1e9, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ids"] = static_cast<double>(ids);
+  state.counters["threads"] = static_cast<double>(sources.size());
+  if (!error.empty())
+    state.SkipWithError(error.c_str());
+  else if (ids == 0)
+    state.SkipWithError("no ID produced");
+}
+
+// ---------------------------------------------------------------------------
+// Benchmark families.
+
+struct RRSeqCase {
+  Workload workload;
+  ClusterKnobs cluster;
+  ClientKnobs client;
+  Budget budget;
+};
+
+void bench_rrseq(benchmark::State& state, const RRSeqCase& c, const std::string& tag) {
+  std::string error;
+  BenchCluster* cl = cluster_for(c.cluster, &error);
+  if (!cl) {
+    state.SkipWithError(("cluster: " + error).c_str());
+    return;
+  }
+  const std::string sequence = fresh_sequence(tag);
+  const size_t n_clients = c.workload == Workload::distributed ? concurrent_threads : 1;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (size_t i = 0; i < n_clients; ++i) {
+    ClientOptions o;
+    o.servers = cl->rotated(i);
+    o.sequence = sequence;
+    o.deadline = std::chrono::milliseconds{15'000};  // a loaded 2-core machine
+    c.client.apply(o);
+    auto client = Client::connect(o, &error);
+    if (!client) {
+      state.SkipWithError(("connect: " + error).c_str());
+      return;
+    }
+    clients.push_back(std::move(client));
+  }
+  // Warm-up, untimed: connections made, first range fetched.
+  for (auto& client : clients) {
+    NextResult r = client->next();
+    if (!r.ok()) {
+      state.SkipWithError(("warm-up: " + r.error).c_str());
+      for (auto& cc : clients) cc->close();
+      return;
+    }
+  }
+  std::vector<Client*> sources;
+  for (size_t i = 0; i < workload_threads(c.workload); ++i) sources.push_back(clients[i % clients.size()].get());
+  run_timed(state, sources, c.budget);
+  for (auto& client : clients) client->close();
+}
+
+void bench_simple(benchmark::State& state, Workload w, uint64_t buf_size, const Budget& budget) {
+  std::atomic<uint64_t> counter{0};
+  SimpleBufSeq seq(counter, buf_size);
+  std::vector<SimpleBufSeq*> sources(workload_threads(w), &seq);
+  run_timed(state, sources, budget);
+}
+
+// ---------------------------------------------------------------------------
+// Registration and the CSV the run script turns into a table.
+
+struct RowInfo {
+  std::string family, workload, mode;
+  uint64_t buf_size;
+  Reference ref;
+};
+std::map<std::string, RowInfo> rows;  // by benchmark base name
+
+benchmark::internal::Benchmark* finish(benchmark::internal::Benchmark* b) {
+  return b->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+}
+
+void register_all() {
+  const uint64_t buf_sizes[] = {0, 1, 2, 1024};
+  const Workload workloads[] = {Workload::single, Workload::local, Workload::distributed};
+  // Cluster variants: add e.g. ClusterKnobs{.durable = false, .combine = false}.
+  const ClusterKnobs cluster_variants[] = {ClusterKnobs{.durable = false}, ClusterKnobs{.durable = true}};
+
+  for (const ClusterKnobs& ck : cluster_variants) {
+    for (uint64_t buf : buf_sizes) {
+      for (Workload w : workloads) {
+        RRSeqCase c;
+        c.workload = w;
+        c.cluster = ck;
+        c.client.buffer_size = buf;
+        c.budget = buf >= 1024 ? Budget{3'000'000, 4.0, 256} : Budget{400'000, 6.0, 1};
+        std::string base = "RRSeq_BufSize" + std::to_string(buf) + c.client.label() + "_" + workload_name(w);
+        std::string name = base + "/" + ck.label();
+        rows[name] = RowInfo{"RRSeq", workload_name(w), ck.label(), buf, reference("RRSeq", buf, w, ck.label())};
+        finish(benchmark::RegisterBenchmark(
+            name.c_str(), [c, base](benchmark::State& st) { bench_rrseq(st, c, base); }));
+      }
+    }
+  }
+  for (uint64_t buf : buf_sizes) {
+    for (Workload w : {Workload::single, Workload::local}) {
+      Budget budget{w == Workload::single ? 50'000'000u : 10'000'000u, 2.0, 1024};
+      std::string name = "SimpleBufSeq_BufSize" + std::to_string(buf) + "_" + workload_name(w) + "/local";
+      rows[name] = RowInfo{"SimpleBufSeq", workload_name(w), "local", buf, reference("SimpleBufSeq", buf, w, "")};
+      finish(benchmark::RegisterBenchmark(
+          name.c_str(), [w, buf, budget](benchmark::State& st) { bench_simple(st, w, buf, budget); }));
+    }
+  }
+}
+
+// Forwards to the reporter --benchmark_format asks for and writes the CSV.
+class TeeReporter : public benchmark::BenchmarkReporter {
+ public:
+  TeeReporter(std::unique_ptr<benchmark::BenchmarkReporter> inner, std::ofstream* csv)
+      : inner_(std::move(inner)), csv_(csv) {
+    if (csv_ && csv_->is_open())
+      *csv_ << "name,family,workload,buf_size,mode,ids,seconds,ns_per_id,seed_ns,seed_lo,seed_hi,target_ns,error\n";
+  }
+  bool ReportContext(const Context& context) override { return inner_->ReportContext(context); }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    inner_->ReportRuns(runs);
+    if (!csv_ || !csv_->is_open()) return;
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration) continue;
+      const std::string& name = run.run_name.function_name;
+      auto it = rows.find(name);
+      if (it == rows.end()) continue;
+      const RowInfo& row = it->second;
+      auto counter = [&](const char* key) {
+        auto c = run.counters.find(key);
+        return c == run.counters.end() ? 0.0 : c->second.value;
+      };
+      std::string err = run.error_message;
+      std::replace(err.begin(), err.end(), ',', ';');
+      std::replace(err.begin(), err.end(), '\n', ' ');
+      auto num = [](double v, int decimals) {
+        char text[64];
+        std::snprintf(text, sizeof text, "%.*f", decimals, v);
+        return std::string(text);
+      };
+      const Reference& ref = row.ref;
+      *csv_ << name << ',' << row.family << ',' << row.workload << ',' << row.buf_size << ',' << row.mode << ','
+            << num(counter("ids"), 0) << ',' << num(run.real_accumulated_time, 3) << ','
+            << (run.error_occurred ? "" : num(counter("ns_per_id"), 2)) << ',' << ref.seed << ','
+            << (ref.seed.empty() ? "" : num(ref.seed_lo, 0)) << ',' << (ref.seed.empty() ? "" : num(ref.seed_hi, 0))
+            << ',' << (ref.target ? num(*ref.target, 0) : "") << ',' << err << '\n'
+            << std::flush;
+    }
+  }
+  void Finalize() override { inner_->Finalize(); }
+
+ private:
+  std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+  std::ofstream* csv_;
+};
+
+int bench_main(int argc, char** argv) {
+  // Our own flags first; Google Benchmark rejects what it does not know.
+  std::string csv_path;
+  std::string format = "console";
+  std::vector<char*> rest{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const std::string& flag) -> std::optional<std::string> {
+      if (a == flag && i + 1 < argc) return std::string(argv[++i]);
+      if (a.rfind(flag + "=", 0) == 0) return a.substr(flag.size() + 1);
+      return std::nullopt;
+    };
+    if (auto v = value("--csv")) {
+      csv_path = *v;
+    } else if (auto t = value("--time_scale")) {
+      time_scale = std::stod(*t);
+      if (!(time_scale > 0)) {
+        std::fprintf(stderr, "rrseq-bench: --time_scale must be > 0\n");
+        return 2;
+      }
+    } else {
+      if (a.rfind("--benchmark_format=", 0) == 0) format = a.substr(19);
+      rest.push_back(argv[i]);
+    }
+  }
+  int rest_argc = static_cast<int>(rest.size());
+  rest.push_back(nullptr);
+  benchmark::Initialize(&rest_argc, rest.data());
+  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
+
+  register_all();
+
+  std::unique_ptr<benchmark::BenchmarkReporter> inner;
+  if (format == "json")
+    inner = std::make_unique<benchmark::JSONReporter>();
+  else if (format == "console")
+    inner = std::make_unique<benchmark::ConsoleReporter>(
+        isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular : benchmark::ConsoleReporter::OO_Tabular);
+  else {
+    std::fprintf(stderr, "rrseq-bench: --benchmark_format: console or json (use --csv FILE for CSV)\n");
+    return 2;
+  }
+  std::ofstream csv;
+  if (!csv_path.empty()) {
+    csv.open(csv_path);
+    if (!csv) {
+      std::fprintf(stderr, "rrseq-bench: cannot write %s\n", csv_path.c_str());
+      return 2;
+    }
+  }
+  TeeReporter reporter(std::move(inner), &csv);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  set_log_level(LogLevel::error);  // "peer down: server stopping" is expected now
+  clusters.clear();                // stops every node; removes durable data dirs
+  return 0;
+}
+
+}  // namespace
+}  // namespace rrseq::bench
+
+int main(int argc, char** argv) { return rrseq::bench::bench_main(argc, argv); }
