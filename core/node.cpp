@@ -26,7 +26,9 @@ Node::Node(NodeConfig cfg, DurableState recovered, uint64_t rng_seed, TimeUs now
   out_.log.push_back("no state: rejoining from a majority of peers");
   std::vector<PeerSend> sends;
   rejoin_.emplace(cfg_, rng_, now, sends);
+  std::optional<RejoinOutcome> done = rejoin_->decide(sends);
   for (auto& s : sends) send(s.to, std::move(s.msg));
+  if (done) finish_rejoin(*done);
 }
 
 void Node::start_incarnation(uint64_t incarnation, std::vector<StorageRecord>& records) {

@@ -40,7 +40,10 @@ std::optional<RejoinOutcome> Rejoin::on_epoch_reply(uint32_t from, const EpochRe
   // A peer's counter only grows, so its latest answer is the one to keep.
   auto& kept = epoch_replies_[from];
   if (!m.initialized || m.epoch >= kept.epoch) kept = m;
+  return decide(out);
+}
 
+std::optional<RejoinOutcome> Rejoin::decide(std::vector<PeerSend>& out) {
   uint32_t initialized = 0;
   uint32_t empty = 0;
   uint32_t epoch = 0;

@@ -43,6 +43,8 @@ class Rejoin {
   std::optional<RejoinOutcome> on_fence_reply(uint32_t from, const FenceReply& m,
                                               std::vector<PeerSend>& out);
   void on_timer(TimeUs now, std::vector<PeerSend>& out);
+  // Decides from the epoch answers so far; a one-node cluster bootstraps at once.
+  std::optional<RejoinOutcome> decide(std::vector<PeerSend>& out);
   TimeUs next_timer() const { return resend_at_us_; }
   std::string describe() const;
 

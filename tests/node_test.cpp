@@ -224,3 +224,18 @@ TEST(Node, StaleAnswersToAnOlderRoundAreNotCounted) {
 
 }  // namespace
 }  // namespace rrseq
+
+namespace rrseq {
+namespace {
+
+TEST(Node, SingleNodeClusterBootstrapsAtOnceAndServes) {
+  Cluster c(1, false, DurableState{});
+  EXPECT_TRUE(c.nodes[0]->serving());
+  c.request(0, 1, 3);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 1u);
+  EXPECT_EQ(c.replies[0].from, 1u);
+}
+
+}  // namespace
+}  // namespace rrseq
