@@ -8,7 +8,8 @@ RunOutcome run_scenario(const Scenario& s, std::ostream* trace) {
   o.world = run_world(s, trace);
   o.report = check_history(o.world.history);
   for (const auto& f : o.world.failures) {
-    o.report.violations.push_back(Violation{f.substr(0, f.find(':')), f, {}});
+    const size_t colon = f.find(": ");
+    o.report.violations.push_back(Violation{f.substr(0, colon), f.substr(colon + 2), {}});
   }
   return o;
 }

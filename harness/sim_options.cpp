@@ -113,6 +113,10 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
     s.net.tail_ppm = static_cast<uint32_t>(rng.below(20'000));
     s.net.tail_max_us = rng.between(5'000, 300'000);
   }
+  if ((on & fault_amnesia) && s.net.loss_ppm == 0) {
+    // Without loss every survivor holds every value and a careless rejoin would pass.
+    s.net.loss_ppm = static_cast<uint32_t>(rng.between(1'000, 30'000));
+  }
   if (on & fault_disk) {
     s.disk.slow_ppm = static_cast<uint32_t>(rng.below(100'000));
     s.disk.slow_max_us = rng.between(1'000, 200'000);
@@ -129,8 +133,21 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
       const uint32_t n = static_cast<uint32_t>(rng.below(s.nodes));
       const bool wipe = (on & fault_amnesia) && (!(on & fault_crash) || rng.below(2) == 0);
       const TimeUs t = at();
-      s.faults.push_back({t, wipe ? FaultKind::crash_wipe : FaultKind::crash, n, 0});
-      s.faults.push_back({later(t, 1'000, 1'000'000), FaultKind::restart, n, 0});
+      // Half the crashes wait for a protocol step: right after an acknowledgement,
+      // or (durable, no wipe) while the node's own sync runs.
+      // A triggered crash restarts fast (restarts are tried every few ms until
+      // one lands after the crash), so frames of its old life are still in flight.
+      const uint64_t trigger = rng.below(4);
+      if (trigger == 0 || (trigger == 1 && !wipe && s.durable)) {
+        s.faults.push_back({t, trigger == 0 ? FaultKind::crash_after_ack : FaultKind::crash_in_sync, n,
+                            wipe ? 1u : 0u});
+        for (TimeUs r = t + rng.between(200, 2'000); r < std::min(s.heal_us, t + 300'000); r += rng.between(200, 5'000)) {
+          s.faults.push_back({r, FaultKind::restart, n, 0});
+        }
+      } else {
+        s.faults.push_back({t, wipe ? FaultKind::crash_wipe : FaultKind::crash, n, 0});
+        s.faults.push_back({later(t, 1'000, 1'000'000), FaultKind::restart, n, 0});
+      }
     }
   }
   if ((on & fault_crash) && !s.clients.empty()) {

@@ -13,6 +13,8 @@ const char* fault_kind_name(FaultKind k) {
     case FaultKind::heal: return "heal";
     case FaultKind::client_crash: return "client-crash";
     case FaultKind::client_restart: return "client-restart";
+    case FaultKind::crash_after_ack: return "crash-after-ack";
+    case FaultKind::crash_in_sync: return "crash-in-sync";
   }
   return "?";
 }
@@ -31,6 +33,7 @@ std::string Scenario::describe() const {
   for (const auto& f : faults) {
     o << "  " << f.at_us << "us " << fault_kind_name(f.kind) << " " << f.a;
     if (f.kind == FaultKind::cut) o << "->" << f.b;
+    if (f.kind == FaultKind::crash_after_ack && f.b) o << " wipe";
     o << "\n";
   }
   return o.str();

@@ -44,6 +44,12 @@ enum class FaultKind : uint8_t {
   heal,           // every link works again
   client_crash,   // client process dies, its buffer is lost
   client_restart,
+  // Armed at at_us, fired by the node's own next step, so a crash lands where
+  // quorum registers break: right after the node acknowledged a promise or an
+  // accept (b = 1: and its data directory is lost), or right after it proposed
+  // a value while its own records were still unsynced.
+  crash_after_ack,
+  crash_in_sync,
 };
 const char* fault_kind_name(FaultKind k);
 

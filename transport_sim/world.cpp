@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <optional>
 
 #include "core/client_session.h"
@@ -59,6 +60,11 @@ struct NodeSlot {
   std::unique_ptr<Node> node;
   std::optional<TimeUs> timer_at;  // sim time of the pending timer event
   int64_t skew_ppm = 0;
+  std::optional<FaultEvent> armed;  // a crash waiting for its trigger
+  uint32_t syncs_in_flight = 0;
+  // What this node promised in answers it sent, for check_promises_kept().
+  std::map<std::string, Ballot> promised_seen;
+  Ballot fence_seen;
 };
 
 struct ClientSlot {
@@ -183,7 +189,9 @@ class World {
     if (s_.net.dup_ppm && net_rng_.chance_ppm(s_.net.dup_ppm)) {
       ++result_.stats.duplicated;
       Event copy = e;
-      copy.at = now_ + net_delay();
+      // A replayed copy often comes late, after newer rounds: stale frames matter most.
+      const bool late = s_.net.tail_max_us > 0 && net_rng_.below(2) == 0;
+      copy.at = now_ + (late ? s_.net.delay_min_us + net_rng_.below(s_.net.tail_max_us + 1) : net_delay());
       push(std::move(copy));
     }
     e.at = now_ + net_delay();
@@ -296,10 +304,15 @@ class World {
     ++slot.life;  // frames in flight to it, its timers and syncs are now stale
     slot.node.reset();
     slot.storage.reset();
+    slot.syncs_in_flight = 0;
     slot.env.crash(disk_rng_, s_.disk.tear);
     if (wipe) {
       ++result_.stats.wipes;
       slot.env.wipe();
+    }
+    if (loses_state) {
+      slot.promised_seen.clear();
+      slot.fence_seen = Ballot{};
     }
     slot.disk_stateless = true;
     if (s_.durable && !wipe) {
@@ -333,8 +346,15 @@ class World {
       e.arg = *out.sync;
       push(std::move(e));
     }
+    if (out.sync) ++slot.syncs_in_flight;
+    bool acked = false;
+    bool proposed = false;
     for (const auto& ps : out.peer_sends) {
       if (trace_) trace(node_name(n) + " -> " + node_name(ps.to) + " " + describe(ps.msg));
+      check_one_value_per_ballot(n, ps.msg);
+      check_promises_kept(n, ps.msg);
+      acked |= is_ack(ps.msg);
+      proposed |= std::holds_alternative<Accept>(ps.msg);
       send_to_node(n, false, 0, ps.to, ps.msg);
     }
     for (const auto& cs : out.client_sends) {
@@ -348,6 +368,14 @@ class World {
       e.bytes = encode_frame(Message{cs.reply});
       transmit(std::move(e), false);
     }
+    if (slot.armed && ((slot.armed->kind == FaultKind::crash_after_ack && acked) ||
+                       (slot.armed->kind == FaultKind::crash_in_sync && proposed && slot.syncs_in_flight > 0))) {
+      const bool wipe = slot.armed->b != 0;
+      slot.armed.reset();
+      trace(node_name(n) + " trigger fired");
+      crash_node(n, wipe);
+      if (!slot.up) return;
+    }
     schedule_node_timer(n);
     if (!clients_started_ && std::all_of(nodes_.begin(), nodes_.end(),
                                          [](const NodeSlot& x) { return x.up && x.node && x.node->serving(); })) {
@@ -358,6 +386,56 @@ class World {
   void start_clients() {
     clients_started_ = true;
     for (uint32_t c = 0; c < clients_.size(); ++c) start_client(c);
+  }
+
+  static bool is_ack(const Message& m) {
+    if (auto* p = std::get_if<Promise>(&m)) return p->ok;
+    if (auto* a = std::get_if<Accepted>(&m)) return a->ok;
+    return false;
+  }
+
+  // Paxos needs one value per ballot: two proposals that differ under one
+  // ballot (a ballot reused after a restart) are a bug even before any client
+  // sees a duplicate.
+  void check_one_value_per_ballot(uint32_t n, const Message& m) {
+    auto* a = std::get_if<Accept>(&m);
+    if (!a) return;
+    auto [it, inserted] = proposed_.try_emplace({a->seq, a->ballot}, a->value);
+    if (!inserted && it->second != a->value && !ballot_reuse_reported_) {
+      ballot_reuse_reported_ = true;
+      result_.failures.push_back("ballot: " + node_name(n) + " proposed value " + std::to_string(a->value) +
+                                 " under ballot " + a->ballot.str() + ", which already carried value " +
+                                 std::to_string(it->second));
+    }
+  }
+
+  // An acceptor never goes back on a promise it sent (promises leave a node only
+  // once durable): no ok answer below a ballot it promised for that sequence,
+  // or below a fence it granted a rejoining peer. Forgotten only with its state.
+  void check_promises_kept(uint32_t n, const Message& m) {
+    NodeSlot& slot = nodes_[n];
+    auto broken = [&](const std::string& seq, const Ballot& b, const char* what) {
+      auto it = slot.promised_seen.find(seq);
+      const Ballot kept = std::max(slot.fence_seen, it == slot.promised_seen.end() ? Ballot{} : it->second);
+      if (b < kept && !promise_break_reported_) {
+        promise_break_reported_ = true;
+        result_.failures.push_back("promise: " + node_name(n) + " sent " + what + " for " + seq + " at ballot " +
+                                   b.str() + " after promising " + kept.str());
+      }
+    };
+    auto note = [&](const std::string& seq, const Ballot& b) {
+      Ballot& p = slot.promised_seen[seq];
+      p = std::max(p, b);
+    };
+    if (auto* p = std::get_if<Promise>(&m); p && p->ok) {
+      broken(p->seq, p->ballot, "a promise");
+      note(p->seq, p->promised);
+    } else if (auto* a = std::get_if<Accepted>(&m); a && a->ok) {
+      broken(a->seq, a->ballot, "an accept");
+      note(a->seq, a->promised);
+    } else if (auto* f = std::get_if<FenceReply>(&m); f && f->ok) {
+      slot.fence_seen = std::max(slot.fence_seen, f->max_promised);
+    }
   }
 
   void schedule_node_timer(uint32_t n) {
@@ -509,6 +587,7 @@ class World {
         if (!slot.up || slot.life != e.life) return;
         Result r = slot.storage->sync();
         if (!r.is_ok()) result_.failures.push_back("storage: sync: " + r.message());
+        --slot.syncs_in_flight;
         slot.node->on_synced(e.arg, local_now(slot));
         drain_node(e.target);
         return;
@@ -565,6 +644,11 @@ class World {
       case FaultKind::client_restart:
         if (!clients_[f.a].up) start_client(f.a);
         return;
+      case FaultKind::crash_after_ack:
+      case FaultKind::crash_in_sync:
+        trace(node_name(f.a) + " armed: " + fault_kind_name(f.kind) + (f.b ? " (wipe)" : ""));
+        nodes_[f.a].armed = f;
+        return;
     }
   }
 
@@ -578,6 +662,7 @@ class World {
     s_.net.tail_ppm = 0;
     s_.disk.slow_ppm = 0;
     for (uint32_t n = 0; n < s_.nodes; ++n) {
+      nodes_[n].armed.reset();
       if (!nodes_[n].up) start_node(n);
     }
     // A calm run stays calm: restarting its client would leave a gap (G5).
@@ -598,6 +683,9 @@ class World {
   std::vector<bool> blocked_;  // [from * nodes + to]: link cut
   std::vector<Event> queue_;   // min-heap on (at, order)
   uint64_t next_order_ = 0;
+  std::map<std::pair<std::string, Ballot>, uint64_t> proposed_;  // (sequence, ballot) -> value
+  bool ballot_reuse_reported_ = false;
+  bool promise_break_reported_ = false;
   bool clients_started_ = false;
   TimeUs now_ = 0;
   uint64_t hash_ = 0xcbf29ce484222325ull;
