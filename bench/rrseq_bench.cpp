@@ -72,8 +72,12 @@ struct ClusterKnobs {
 
 struct ClientKnobs {
   uint64_t buffer_size = 0;
+  bool affinity = true;  // clients of one sequence prefer its home node (leaderless fallback)
 
-  void apply(ClientOptions& o) const { o.buffer_size = buffer_size; }
+  void apply(ClientOptions& o) const {
+    o.buffer_size = buffer_size;
+    o.affinity = affinity;
+  }
   std::string label() const { return ""; }  // suffix for switches beyond buffer_size
 };
 
