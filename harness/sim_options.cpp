@@ -20,7 +20,7 @@ constexpr FaultName fault_names[] = {{"net", fault_net},
                                      {"amnesia", fault_amnesia}};
 
 constexpr uint64_t buf_sizes[] = {0, 1, 2, 3, 5, 7, 16, 100, 1024};
-constexpr TimeUs think_max_choices_us[] = {0, 500, 2'000, 10'000};
+constexpr TimeUs think_max_choices_us[] = {100, 500, 2'000, 10'000};
 
 }  // namespace
 

@@ -21,7 +21,7 @@ constexpr TimeUs self_delivery_us = 1;     // a node's messages to itself stay i
 constexpr TimeUs liveness_margin_us = 100'000;  // run a little past the bound
 constexpr uint64_t ppm = 1'000'000;
 constexpr TimeUs adaptive_period_us = 50'000;  // short, so buffers adapt within a run
-constexpr uint64_t adaptive_ids_max = 4096;     // keeps a run's history small
+constexpr uint64_t adaptive_ids_max = 128;      // keeps a run's history small
 
 enum class EventType : uint8_t {
   to_node,      // frame from a node (from) or a client (conn in arg) to node `target`
