@@ -60,25 +60,37 @@ double time_scale = 1.0;                   // --time_scale
 
 struct ClusterKnobs {
   bool durable = false;
-  bool combine = true;  // ServerConfig::combine
+  bool combine = true;    // ServerConfig::combine
+  bool fast_path = true;  // ServerConfig::fast_path
 
-  void apply(ServerConfig& cfg) const { cfg.combine = combine; }
+  void apply(ServerConfig& cfg) const {
+    cfg.combine = combine;
+    cfg.fast_path = fast_path;
+  }
   std::string label() const {
     std::string s = durable ? "durable" : "memory";
     if (!combine) s += "+nocombine";
+    if (!fast_path) s += "+nofastpath";
     return s;
   }
 };
 
 struct ClientKnobs {
   uint64_t buffer_size = 0;
-  bool affinity = true;  // clients of one sequence prefer its home node (leaderless fallback)
+  bool affinity = true;   // clients of one sequence prefer its home node (leaderless fallback)
+  bool adaptive = false;  // grow the range with the rate IDs are used
 
   void apply(ClientOptions& o) const {
     o.buffer_size = buffer_size;
     o.affinity = affinity;
+    o.adaptive = adaptive;
   }
-  std::string label() const { return ""; }  // suffix for switches beyond buffer_size
+  std::string label() const {  // suffix for switches beyond buffer_size
+    std::string s;
+    if (!affinity) s += "_NoAffinity";
+    if (adaptive) s += "_Adaptive";
+    return s;
+  }
 };
 
 enum class Workload { single, local, distributed };
@@ -427,24 +439,41 @@ benchmark::internal::Benchmark* finish(benchmark::internal::Benchmark* b) {
 void register_all() {
   const uint64_t buf_sizes[] = {0, 1, 2, 1024};
   const Workload workloads[] = {Workload::single, Workload::local, Workload::distributed};
-  // Cluster variants: add e.g. ClusterKnobs{.durable = false, .combine = false}.
   const ClusterKnobs cluster_variants[] = {ClusterKnobs{.durable = false}, ClusterKnobs{.durable = true}};
 
-  for (const ClusterKnobs& ck : cluster_variants) {
-    for (uint64_t buf : buf_sizes) {
-      for (Workload w : workloads) {
-        RRSeqCase c;
-        c.workload = w;
-        c.cluster = ck;
-        c.client.buffer_size = buf;
-        c.budget = buf >= 1024 ? Budget{3'000'000, 4.0, 256} : Budget{400'000, 6.0, 1};
-        std::string base = "RRSeq_BufSize" + std::to_string(buf) + c.client.label() + "_" + workload_name(w);
-        std::string name = base + "/" + ck.label();
-        rows[name] = RowInfo{"RRSeq", workload_name(w), ck.label(), buf, reference("RRSeq", buf, w, ck.label())};
-        finish(benchmark::RegisterBenchmark(
-            name.c_str(), [c, base](benchmark::State& st) { bench_rrseq(st, c, base); }));
-      }
-    }
+  auto add = [](Workload w, const ClusterKnobs& ck, const ClientKnobs& client) {
+    RRSeqCase c;
+    c.workload = w;
+    c.cluster = ck;
+    c.client = client;
+    const uint64_t buf = client.buffer_size;
+    c.budget = buf >= 1024 ? Budget{3'000'000, 4.0, 256} : Budget{400'000, 6.0, 1};
+    std::string base = "RRSeq_BufSize" + std::to_string(buf) + client.label() + "_" + workload_name(w);
+    std::string name = base + "/" + ck.label();
+    rows[name] = RowInfo{"RRSeq", workload_name(w), ck.label(), buf, reference("RRSeq", buf, w, ck.label())};
+    if (!client.label().empty()) rows[name].ref.target.reset();  // targets are for the defaults
+    finish(benchmark::RegisterBenchmark(name.c_str(), [c, base](benchmark::State& st) { bench_rrseq(st, c, base); }));
+  };
+  for (const ClusterKnobs& ck : cluster_variants)
+    for (uint64_t buf : buf_sizes)
+      for (Workload w : workloads) add(w, ck, ClientKnobs{.buffer_size = buf});
+
+  // Each optimization switched off (or, for adaptive buffers, on) on the rows
+  // that have a target, so its effect shows next to the default row.
+  struct Row {
+    Workload w;
+    uint64_t buf;
+    bool durable;
+  };
+  const Row target_rows[] = {{Workload::distributed, 0, false},   {Workload::distributed, 2, false},
+                             {Workload::distributed, 1024, false}, {Workload::single, 1024, false},
+                             {Workload::distributed, 0, true}};
+  for (const Row& r : target_rows) {
+    const ClientKnobs client{.buffer_size = r.buf};
+    add(r.w, ClusterKnobs{.durable = r.durable, .combine = false}, client);
+    add(r.w, ClusterKnobs{.durable = r.durable, .fast_path = false}, client);
+    add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .affinity = false});
+    if (r.buf > 0) add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .adaptive = true});
   }
   for (uint64_t buf : buf_sizes) {
     for (Workload w : {Workload::single, Workload::local}) {

@@ -31,14 +31,27 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo || true)
 
 # --- table.md -----------------------------------------------------------------
 awk -F, -v stamp="$stamp" -v elapsed="$elapsed" -v cpu="${cpu:-unknown}" -v cores="$(nproc)" \
-    -v args="$*" '
+    -v args="$*" \
+    -v header="| workload | mode | IDs | ns per ID | vs baseline | seed Go ns/ID | target ns/ID | meets target |" \
+    -v rule="|---|---|--:|--:|--:|--:|--:|---|" '
 function commas(v,   s, r) {
   s = sprintf("%.0f", v); r = ""
   while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
   return s r
 }
 function ns(v) { return v == "" ? "" : (v + 0 < 100 ? sprintf("%.1f", v) : commas(v)) }
-NR == 1 {
+# A run with one optimization switched: its mode or its name says which.
+function variant(name, mode) { return mode ~ /\+/ || name ~ /_(NoAffinity|Adaptive)_/ }
+# First pass: the local baseline per buffer size and threading (distributed: 32 threads).
+NR == FNR {
+  if ($2 == "SimpleBufSeq" && $13 == "") base[$4, $3 == "SingleClient" ? "single" : "many"] = $8
+  next
+}
+function ratio(buf, workload, v,   b) {
+  b = base[buf, workload == "SingleClient" ? "single" : "many"]
+  return (b == "" || v == "" || b + 0 == 0) ? "" : sprintf(v / b < 10 ? "%.1fx" : "%.0fx", v / b)
+}
+FNR == 1 {
   print "# rrseq-bench results"
   print ""
   printf "Run %s on %s cores (%s); full run took %d s (%dm%02ds).", stamp, cores, cpu, elapsed, elapsed / 60, elapsed % 60
@@ -47,9 +60,10 @@ NR == 1 {
   print ""
   print "ns per ID = elapsed real time / IDs handed out (lower is better). Seed: the 2016 Go code on"
   print "this machine kind (2 cores). Targets come from the issues. The machine is shared: expect noise."
+  print "vs baseline = ns per ID over the SimpleBufSeq row of the same buffer size and threads, same run."
   print ""
-  print "| workload | mode | IDs | ns per ID | seed Go ns/ID | target ns/ID | meets target |"
-  print "|---|---|--:|--:|--:|--:|---|"
+  print header
+  print rule
   next
 }
 {
@@ -59,8 +73,24 @@ NR == 1 {
   target = $12 == "" ? "" : "<= " commas($12)
   verdict = ""
   if ($12 != "" && $13 == "") verdict = ($8 + 0 <= $12 + 0) ? "yes" : "**no**"
-  printf "| %s | %s | %s | %s | %s | %s | %s |\n", name, $5, commas($6), ours, seed, target, verdict
-}' "$csv" > "$out/table.md"
+  line = sprintf("| %s | %s | %s | %s | %s | %s | %s | %s |", name, $5, commas($6), ours,
+                 $2 == "SimpleBufSeq" ? "1x" : ratio($4, $3, $8), seed, target, verdict)
+  if (variant($1, $5)) variants = variants line "\n"; else print line
+}
+END {
+  if (variants == "") exit
+  print ""
+  print "## Each optimization switched off (adaptive buffers: switched on)"
+  print ""
+  print "The rows with a target, rerun with one switch changed: `+nocombine` (no request combining),"
+  print "`+nofastpath` (a prepare round before every accept), `_NoAffinity` (clients start at"
+  print "different nodes), `_Adaptive` (the client grows its range with its rate). Compare each with"
+  print "its default row above."
+  print ""
+  print header
+  print rule
+  printf "%s", variants
+}' "$csv" "$csv" > "$out/table.md"
 
 # --- plot.png -----------------------------------------------------------------
 # One row per workload: label, ours memory, ours durable, local baseline, seed lo, seed hi, target.
@@ -68,6 +98,7 @@ data=$(mktemp)
 trap 'rm -f "$data"' EXIT
 awk -F, '
 NR == 1 { next }
+$5 ~ /\+/ || $1 ~ /_(NoAffinity|Adaptive)_/ { next }  # switched variants: table only
 {
   w = $1; sub(/\/[^\/]*$/, "", w)
   if (!(w in seen)) {

@@ -25,14 +25,24 @@ uint64_t ClientSession::buffered() const {
 void ClientSession::discard_buffer() { ranges_.clear(); }
 
 std::optional<uint64_t> ClientSession::take_id(TimeUs now) {
-  if (failed_) return std::nullopt;
+  if (auto r = take_ids(now, 1)) return r->first;
+  return std::nullopt;
+}
+
+std::optional<std::pair<uint64_t, uint64_t>> ClientSession::take_ids(TimeUs now, uint64_t max) {
+  if (failed_ || max == 0) return std::nullopt;
   while (!ranges_.empty() && ranges_.front().first == ranges_.front().second) ranges_.pop_front();
-  std::optional<uint64_t> id;
-  if (!ranges_.empty()) id = ranges_.front().first++;
+  std::optional<std::pair<uint64_t, uint64_t>> taken;
+  if (!ranges_.empty()) {
+    auto& [from, to] = ranges_.front();
+    const uint64_t n = std::min(max, to - from);
+    taken.emplace(from, from + n);
+    from += n;
+  }
   // Refill at half use (B > 0), or on demand when nothing is left (B = 0 or empty).
-  const bool low = cfg_.buf_size > 0 ? buffered() <= size_ / 2 : !id;
+  const bool low = cfg_.buf_size > 0 ? buffered() <= size_ / 2 : !taken;
   if (low && !in_flight_) request(now);
-  return id;
+  return taken;
 }
 
 void ClientSession::adapt(TimeUs now) {

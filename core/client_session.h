@@ -12,6 +12,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/messages.h"
@@ -65,6 +66,9 @@ class ClientSession {
   // The next ID if one is buffered; otherwise makes sure a request is on its
   // way and returns nothing (call again after the next reply or timer).
   std::optional<uint64_t> take_id(TimeUs now);
+  // Up to `max` IDs at once, [from, to) from the oldest buffered range, for a
+  // caller that hands them out itself; refills as if they were all used.
+  std::optional<std::pair<uint64_t, uint64_t>> take_ids(TimeUs now, uint64_t max);
   void on_reply(uint32_t server, const ClientReply& r, TimeUs now);
   void on_timer(TimeUs now);
   std::optional<TimeUs> next_timer() const;

@@ -47,6 +47,21 @@ TEST(ClientSession, PrefetchesWhenHalfTheBufferIsUsed) {
   for (uint64_t want = 3; want <= 8; ++want) EXPECT_EQ(s.take_id(9), want);
 }
 
+TEST(ClientSession, TakeIdsLeasesTheOldestRangeAndRefillsAsIfItWereUsed) {
+  ClientSession s(config(4), 7, 1);
+  EXPECT_FALSE(s.take_ids(0, 100));
+  auto out = s.take_output();
+  ASSERT_EQ(out.sends.size(), 1u);
+  s.on_reply(0, ok(out.sends[0].second, 1), 5);
+  s.take_output();
+  const auto first = s.take_ids(6, 3);  // at most 3 of the 4
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, std::make_pair(uint64_t{1}, uint64_t{4}));
+  EXPECT_EQ(s.take_output().sends.size(), 1u);  // 1 left of 4: prefetch
+  EXPECT_EQ(s.take_ids(7, 100), std::make_pair(uint64_t{4}, uint64_t{5}));
+  EXPECT_FALSE(s.take_ids(8, 0));
+}
+
 TEST(ClientSession, TimeoutRetriesSameRequestOnNextServer) {
   ClientConfig c = config(0);
   c.request_timeout_us = 100;

@@ -2,11 +2,14 @@
 //
 // One background thread runs an asio::io_context: it owns every connection
 // (one FrameConn per server, made on demand), the session's timer, and turns
-// replies into session inputs. The session itself sits behind one mutex:
-// next() takes buffered IDs under that mutex without touching the io thread,
-// and only posts work there when the session queued a request.
+// replies into session inputs. The session itself sits behind one mutex.
+// next() first claims an ID from the window, the range it leased from the
+// session last, with one compare-and-swap and no lock; only when the window is
+// empty does it take the mutex, lease the next range (the session then
+// prefetches another) and post work to the io thread if a request is queued.
 #include <algorithm>
 #include <asio.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -102,6 +105,11 @@ class NetClient final : public Client {
   void close() override;
 
  private:
+  // Claims the window's next ID, if any is left; lock-free.
+  std::optional<uint64_t> claim();
+  // Under mu_: makes [from, to) the window.
+  void lease(uint64_t from, uint64_t to);
+
   // One server: its connection, or the attempt to make one.
   struct Slot {
     Address addr;
@@ -160,6 +168,13 @@ class NetClient final : public Client {
   const Clock::time_point start_;
   const TimeUs request_timeout_us_;
 
+  // The window: IDs [window_next_, window_end_) are granted and not yet handed
+  // out. Both only grow (ranges granted to one client increase), so a claim
+  // that read an old end can never take an ID of a newer window by mistake.
+  std::atomic<uint64_t> window_next_{0};
+  std::atomic<uint64_t> window_end_{0};
+  std::atomic<bool> closed_flag_{false};  // closed_, readable without mu_
+
   std::mutex mu_;  // guards everything below except io_/work_/thread_
   std::condition_variable cv_;
   ClientSession session_;
@@ -177,7 +192,27 @@ class NetClient final : public Client {
   std::mutex close_mu_;
 };
 
+std::optional<uint64_t> NetClient::claim() {
+  // Load the end first: lease() publishes the start before the end, so an end
+  // read here is never ahead of the start read next.
+  const uint64_t end = window_end_.load(std::memory_order_acquire);
+  uint64_t id = window_next_.load(std::memory_order_acquire);
+  // A compare-and-swap, not fetch_add: the cursor never passes the end, so it
+  // cannot wrap when a window ends at 2^64 - 1.
+  while (id < end) {
+    if (window_next_.compare_exchange_weak(id, id + 1, std::memory_order_acq_rel)) return id;
+  }
+  return std::nullopt;
+}
+
+void NetClient::lease(uint64_t from, uint64_t to) {
+  window_next_.store(from, std::memory_order_release);
+  window_end_.store(to, std::memory_order_release);
+}
+
 NextResult NetClient::next() {
+  if (closed_flag_.load(std::memory_order_relaxed)) return NextResult{0, "client is closed"};
+  if (auto id = claim()) return NextResult{*id, {}};
   const auto deadline = Clock::now() + options_.deadline;
   std::unique_lock lock(mu_);
   NextResult r = next_locked(lock, deadline);
@@ -188,11 +223,19 @@ NextResult NetClient::next() {
 }
 
 NextResult NetClient::next_locked(std::unique_lock<std::mutex>& lock, Clock::time_point deadline) {
+  // Leases the session's oldest range and hands out its first ID.
+  auto take = [this](TimeUs now) -> std::optional<uint64_t> {
+    if (auto id = claim()) return id;  // another thread leased meanwhile
+    auto range = session_.take_ids(now, range_ids_max);
+    if (!range) return std::nullopt;
+    lease(range->first + 1, range->second);
+    return range->first;
+  };
   while (true) {
     if (closed_) return NextResult{0, "client is closed"};
     if (session_.failed()) return NextResult{0, "sequence '" + options_.sequence + "': " + session_.error()};
     const TimeUs now = now_us();
-    std::optional<uint64_t> id = session_.take_id(now);
+    std::optional<uint64_t> id = take(now);
     ClientOutput out = session_.take_output();
     if (!out.sends.empty()) {
       // A request (or a prefetch): the io thread sends it and arms the timer.
@@ -211,7 +254,7 @@ NextResult NetClient::next_locked(std::unique_lock<std::mutex>& lock, Clock::tim
       if (closed_) return NextResult{0, "client is closed"};
       if (session_.failed()) return NextResult{0, "sequence '" + options_.sequence + "': " + session_.error()};
       // One last look: an ID may have arrived just as the deadline passed.
-      if (auto late = session_.take_id(now_us())) return NextResult{*late, {}};
+      if (auto late = take(now_us())) return NextResult{*late, {}};
       return NextResult{0, give_up_message()};
     }
   }
@@ -424,6 +467,7 @@ void NetClient::close() {
     std::lock_guard g(mu_);
     if (closed_ && !thread_.joinable()) return;
     closed_ = true;
+    closed_flag_.store(true, std::memory_order_relaxed);
   }
   cv_.notify_all();
   asio::post(io_, [this] { shutdown_io(); });
