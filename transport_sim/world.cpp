@@ -11,6 +11,7 @@
 #include "core/rng.h"
 #include "core/storage.h"
 #include "transport_sim/fiber.h"
+#include "transport_sim/protocol_audit.h"
 #include "transport_sim/sim_env.h"
 
 namespace rrseq {
@@ -62,9 +63,6 @@ struct NodeSlot {
   int64_t skew_ppm = 0;
   std::optional<FaultEvent> armed;  // a crash waiting for its trigger
   uint32_t syncs_in_flight = 0;
-  // What this node promised in answers it sent, for check_promises_kept().
-  std::map<std::string, Ballot> promised_seen;
-  Ballot fence_seen;
 };
 
 struct ClientSlot {
@@ -86,7 +84,8 @@ class World {
         disk_rng_(Rng::derive(s.seed, "disk")),
         nodes_(s.nodes),
         clients_(s.clients.size()),
-        blocked_(s.nodes * s.nodes, false) {
+        blocked_(s.nodes * s.nodes, false),
+        audit_(s.nodes) {
     Rng skew = Rng::derive(s.seed, "skew");
     for (auto& n : nodes_) {
       if (s.skew_ppm_max > 0) {
@@ -130,6 +129,7 @@ class World {
     }
     // Unwind every fiber before the world goes away.
     for (auto& c : clients_) c.fiber.reset();
+    for (const auto& f : audit_.failures()) result_.failures.push_back(f);
     return std::move(result_);
   }
 
@@ -310,10 +310,7 @@ class World {
       ++result_.stats.wipes;
       slot.env.wipe();
     }
-    if (loses_state) {
-      slot.promised_seen.clear();
-      slot.fence_seen = Ballot{};
-    }
+    if (loses_state) audit_.forget(n);
     slot.disk_stateless = true;
     if (s_.durable && !wipe) {
       std::unique_ptr<Storage> probe;
@@ -351,8 +348,7 @@ class World {
     bool proposed = false;
     for (const auto& ps : out.peer_sends) {
       if (trace_) trace(node_name(n) + " -> " + node_name(ps.to) + " " + describe(ps.msg));
-      check_one_value_per_ballot(n, ps.msg);
-      check_promises_kept(n, ps.msg);
+      audit_.on_send(n, ps.msg);
       acked |= is_ack(ps.msg);
       proposed |= std::holds_alternative<Accept>(ps.msg);
       send_to_node(n, false, 0, ps.to, ps.msg);
@@ -392,50 +388,6 @@ class World {
     if (auto* p = std::get_if<Promise>(&m)) return p->ok;
     if (auto* a = std::get_if<Accepted>(&m)) return a->ok;
     return false;
-  }
-
-  // Paxos needs one value per ballot: two proposals that differ under one
-  // ballot (a ballot reused after a restart) are a bug even before any client
-  // sees a duplicate.
-  void check_one_value_per_ballot(uint32_t n, const Message& m) {
-    auto* a = std::get_if<Accept>(&m);
-    if (!a) return;
-    auto [it, inserted] = proposed_.try_emplace({a->seq, a->ballot}, a->value);
-    if (!inserted && it->second != a->value && !ballot_reuse_reported_) {
-      ballot_reuse_reported_ = true;
-      result_.failures.push_back("ballot: " + node_name(n) + " proposed value " + std::to_string(a->value) +
-                                 " under ballot " + a->ballot.str() + ", which already carried value " +
-                                 std::to_string(it->second));
-    }
-  }
-
-  // An acceptor never goes back on a promise it sent (promises leave a node only
-  // once durable): no ok answer below a ballot it promised for that sequence,
-  // or below a fence it granted a rejoining peer. Forgotten only with its state.
-  void check_promises_kept(uint32_t n, const Message& m) {
-    NodeSlot& slot = nodes_[n];
-    auto broken = [&](const std::string& seq, const Ballot& b, const char* what) {
-      auto it = slot.promised_seen.find(seq);
-      const Ballot kept = std::max(slot.fence_seen, it == slot.promised_seen.end() ? Ballot{} : it->second);
-      if (b < kept && !promise_break_reported_) {
-        promise_break_reported_ = true;
-        result_.failures.push_back("promise: " + node_name(n) + " sent " + what + " for " + seq + " at ballot " +
-                                   b.str() + " after promising " + kept.str());
-      }
-    };
-    auto note = [&](const std::string& seq, const Ballot& b) {
-      Ballot& p = slot.promised_seen[seq];
-      p = std::max(p, b);
-    };
-    if (auto* p = std::get_if<Promise>(&m); p && p->ok) {
-      broken(p->seq, p->ballot, "a promise");
-      note(p->seq, p->promised);
-    } else if (auto* a = std::get_if<Accepted>(&m); a && a->ok) {
-      broken(a->seq, a->ballot, "an accept");
-      note(a->seq, a->promised);
-    } else if (auto* f = std::get_if<FenceReply>(&m); f && f->ok) {
-      slot.fence_seen = std::max(slot.fence_seen, f->max_promised);
-    }
   }
 
   void schedule_node_timer(uint32_t n) {
@@ -683,9 +635,7 @@ class World {
   std::vector<bool> blocked_;  // [from * nodes + to]: link cut
   std::vector<Event> queue_;   // min-heap on (at, order)
   uint64_t next_order_ = 0;
-  std::map<std::pair<std::string, Ballot>, uint64_t> proposed_;  // (sequence, ballot) -> value
-  bool ballot_reuse_reported_ = false;
-  bool promise_break_reported_ = false;
+  ProtocolAudit audit_;
   bool clients_started_ = false;
   TimeUs now_ = 0;
   uint64_t hash_ = 0xcbf29ce484222325ull;

@@ -1,0 +1,47 @@
+#include "transport_sim/protocol_audit.h"
+
+#include <algorithm>
+
+namespace rrseq {
+namespace {
+std::string node_name(uint32_t n) { return "n" + std::to_string(n); }
+}  // namespace
+
+void ProtocolAudit::on_send(uint32_t from, const Message& m) {
+  Kept& k = nodes_.at(from);
+  if (const auto* a = std::get_if<Accept>(&m)) {
+    one_value_per_ballot(from, *a);
+  } else if (const auto* p = std::get_if<Promise>(&m); p && p->ok) {
+    check_kept(from, p->seq, p->ballot, "a promise");
+    Ballot& kept = k.promised[p->seq];
+    kept = std::max(kept, p->promised);
+  } else if (const auto* d = std::get_if<Accepted>(&m); d && d->ok) {
+    check_kept(from, d->seq, d->ballot, "an accept");
+    Ballot& kept = k.promised[d->seq];
+    kept = std::max(kept, d->promised);
+  } else if (const auto* f = std::get_if<FenceReply>(&m); f && f->ok) {
+    k.fence = std::max(k.fence, f->max_promised);
+  }
+}
+
+void ProtocolAudit::forget(uint32_t n) { nodes_.at(n) = Kept{}; }
+
+void ProtocolAudit::one_value_per_ballot(uint32_t from, const Accept& a) {
+  auto [it, inserted] = proposed_.try_emplace({a.seq, a.ballot}, a.value);
+  if (inserted || it->second == a.value || ballot_reported_) return;
+  ballot_reported_ = true;
+  failures_.push_back("ballot: " + node_name(from) + " proposed value " + std::to_string(a.value) + " under ballot " +
+                      a.ballot.str() + ", which already carried value " + std::to_string(it->second));
+}
+
+void ProtocolAudit::check_kept(uint32_t from, const std::string& seq, const Ballot& b, const char* what) {
+  const Kept& k = nodes_.at(from);
+  auto it = k.promised.find(seq);
+  const Ballot kept = std::max(k.fence, it == k.promised.end() ? Ballot{} : it->second);
+  if (!(b < kept) || promise_reported_) return;
+  promise_reported_ = true;
+  failures_.push_back("promise: " + node_name(from) + " sent " + what + " for " + seq + " at ballot " + b.str() +
+                      " after promising " + kept.str());
+}
+
+}  // namespace rrseq

@@ -1,0 +1,46 @@
+#pragma once
+// Checks on the protocol messages nodes send, before any client could see a
+// duplicate: the simulator hands every peer message to on_send(). Each check
+// reports its first violation only (the rest are usually its echoes).
+//   "ballot:"  two Accepts under one (sequence, ballot) carry different values
+//              (Paxos needs one value per ballot; a ballot reused after a restart).
+//   "promise:" a node answers ok below a ballot it promised for that sequence,
+//              or below a fence it granted a rejoining peer (promises leave a
+//              node only once durable, so it must keep them across restarts).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/ballot.h"
+#include "core/messages.h"
+
+namespace rrseq {
+
+class ProtocolAudit {
+ public:
+  explicit ProtocolAudit(uint32_t nodes) : nodes_(nodes) {}
+
+  // Node `from` sent `m` to a peer.
+  void on_send(uint32_t from, const Message& m);
+  // Node `n` lost its state (memory mode restart, wiped disk): its promises go with it.
+  void forget(uint32_t n);
+  const std::vector<std::string>& failures() const { return failures_; }
+
+ private:
+  struct Kept {
+    std::map<std::string, Ballot> promised;  // per sequence, the highest promise sent
+    Ballot fence;                            // the highest fence granted
+  };
+  void one_value_per_ballot(uint32_t from, const Accept& a);
+  void check_kept(uint32_t from, const std::string& seq, const Ballot& b, const char* what);
+
+  std::vector<Kept> nodes_;
+  std::map<std::pair<std::string, Ballot>, uint64_t> proposed_;  // (sequence, ballot) -> value
+  bool ballot_reported_ = false;
+  bool promise_reported_ = false;
+  std::vector<std::string> failures_;
+};
+
+}  // namespace rrseq
