@@ -62,15 +62,18 @@ struct ClusterKnobs {
   bool durable = false;
   bool combine = true;    // ServerConfig::combine
   bool fast_path = true;  // ServerConfig::fast_path
+  bool group_commit = true;  // ServerConfig::group_commit
 
   void apply(ServerConfig& cfg) const {
     cfg.combine = combine;
     cfg.fast_path = fast_path;
+    cfg.group_commit = group_commit;
   }
   std::string label() const {
     std::string s = durable ? "durable" : "memory";
     if (!combine) s += "+nocombine";
     if (!fast_path) s += "+nofastpath";
+    if (!group_commit) s += "+nogroupcommit";
     return s;
   }
 };
@@ -473,6 +476,7 @@ void register_all() {
     add(r.w, ClusterKnobs{.durable = r.durable, .combine = false}, client);
     add(r.w, ClusterKnobs{.durable = r.durable, .fast_path = false}, client);
     add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .affinity = false});
+    if (r.durable) add(r.w, ClusterKnobs{.durable = true, .group_commit = false}, client);
     if (r.buf > 0) add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .adaptive = true});
   }
   for (uint64_t buf : buf_sizes) {

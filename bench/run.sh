@@ -83,8 +83,9 @@ END {
   print "## Each optimization switched off (adaptive buffers: switched on)"
   print ""
   print "The rows with a target, rerun with one switch changed: `+nocombine` (no request combining),"
-  print "`+nofastpath` (a prepare round before every accept), `_NoAffinity` (clients start at"
-  print "different nodes), `_Adaptive` (the client grows its range with its rate). Compare each with"
+  print "`+nofastpath` (a prepare round before every accept), `+nogroupcommit` (one fdatasync per"
+  print "record), `_NoAffinity` (clients start at different nodes), `_Adaptive` (the client grows its"
+  print "range with its rate). Compare each with"
   print "its default row above."
   print ""
   print header

@@ -20,6 +20,7 @@ struct NodeConfig {
   bool durable = false;  // false: memory mode, nothing is written
   bool combine = true;   // serve all queued requests of one sequence with one round
   bool fast_path = true; // piggyback the next prepare on each accept (ballot protocol)
+  bool group_commit = true;  // durable: one sync covers every record written so far, not just the next
   TimeUs round_timeout_us = 100'000;      // a round without a quorum by then is retried
   TimeUs backoff_min_us = 500;            // randomized backoff after a ballot conflict
   TimeUs backoff_max_us = 50'000;

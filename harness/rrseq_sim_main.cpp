@@ -41,6 +41,7 @@ const char* usage_text =
     "  --storage M         any (default: chosen per seed), memory or durable\n"
     "  --no-combine        one request per round instead of combining queued requests\n"
     "  --no-fast-path      prepare before every accept instead of piggybacking it\n"
+    "  --no-group-commit   durable: one sync per record instead of one for all written\n"
     "  --no-affinity       no client prefers the node its sequence name hashes to\n"
     "  --no-adaptive       no client adapts its buffer size to its rate of use\n"
     "  --trace             with --seed: print every event\n"
@@ -133,6 +134,8 @@ Cli parse(int argc, char** argv) {
       cli.opt.combine = false;
     } else if (a == "--no-fast-path") {
       cli.opt.fast_path = false;
+    } else if (a == "--no-group-commit") {
+      cli.opt.group_commit = false;
     } else if (a == "--no-affinity") {
       cli.opt.affinity = false;
     } else if (a == "--no-adaptive") {

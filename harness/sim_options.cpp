@@ -65,6 +65,7 @@ std::string option_flags(const SimOptions& opt) {
   if (opt.storage == StorageMode::durable) o << " --storage durable";
   if (!opt.combine) o << " --no-combine";
   if (!opt.fast_path) o << " --no-fast-path";
+  if (!opt.group_commit) o << " --no-group-commit";
   if (!opt.affinity) o << " --no-affinity";
   if (!opt.adaptive) o << " --no-adaptive";
   return o.str();
@@ -78,6 +79,7 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
   s.protocol = opt.protocol;
   s.combine = opt.combine;
   s.fast_path = opt.fast_path;
+  s.group_commit = opt.group_commit;
   s.heal_us = opt.time_ms * 1000;
   s.liveness_bound_us = sim_liveness_bound_us;
 

@@ -28,6 +28,7 @@ struct SimOptions {
   StorageMode storage = StorageMode::any;
   bool combine = true;
   bool fast_path = true;
+  bool group_commit = true;
   bool affinity = true;  // about half the clients prefer the sequence's home node
   bool adaptive = true;  // about half the clients adapt their buffer size
 };

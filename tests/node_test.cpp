@@ -155,6 +155,30 @@ TEST(Node, DurableNodeAnswersOnlyAfterItsRecordsAreSynced) {
   EXPECT_EQ(c.replies[0].from, 1u);
 }
 
+// Three promises written while one sync runs: with group commit the next sync
+// covers both that wait; without it each record gets its own sync.
+size_t syncs_to_answer_three_prepares(bool group_commit) {
+  NodeConfig cfg;
+  cfg.durable = true;
+  cfg.group_commit = group_commit;
+  Node n(cfg, initialized_state(), 1, 0);
+  n.on_synced(*n.take_output().sync, 0);  // the new incarnation is on disk: serving
+  for (const char* seq : {"a", "b", "c"}) n.on_peer_message(1, Prepare{seq, Ballot{5, 1, 1}}, 0);
+  size_t syncs = 0, promises = 0;
+  for (NodeOutput out = n.take_output(); out.sync; ++syncs) {
+    n.on_synced(*out.sync, 0);
+    out = n.take_output();
+    promises += out.peer_sends.size();
+  }
+  EXPECT_EQ(promises, 3u);
+  return syncs;
+}
+
+TEST(Node, GroupCommitCoversEveryRecordWrittenDuringASync) {
+  EXPECT_EQ(syncs_to_answer_three_prepares(true), 2u);
+  EXPECT_EQ(syncs_to_answer_three_prepares(false), 3u);
+}
+
 TEST(Node, RestartedDurableNodeUsesANewIncarnation) {
   DurableState s = initialized_state();
   s.incarnation = make_incarnation(3, 7);

@@ -84,6 +84,7 @@ class Server::Impl {
     ncfg.protocol = cfg_.protocol;
     ncfg.combine = cfg_.combine;
     ncfg.fast_path = cfg_.fast_path;
+    ncfg.group_commit = cfg_.group_commit;
     ncfg.durable = !cfg_.data_dir.empty();
     if (ncfg.durable) {
       OpenedStorage opened;

@@ -23,6 +23,7 @@ struct ServerConfig {
   Protocol protocol = Protocol::ballot;
   bool combine = true;
   bool fast_path = true;
+  bool group_commit = true;
   LogLevel log_level = LogLevel::info;
   uint64_t compact_log_bytes = 64u << 20;  // rewrite the log as a snapshot past this size
 };

@@ -34,6 +34,7 @@ const char* usage_text =
     "  --log-level L        error, warn, info (default) or debug\n"
     "  --no-combine         one request per round instead of combining queued requests\n"
     "  --no-fast-path       prepare before every accept instead of piggybacking it\n"
+    "  --no-group-commit    one fdatasync per record instead of one for all written meanwhile\n"
     "  --compact-mb N       rewrite the log as a snapshot once it passes N MiB (default 64)\n"
     "  --help               this text\n"
     "\n"
@@ -84,6 +85,8 @@ int main(int argc, char** argv) {
       cfg.combine = false;
     } else if (a == "--no-fast-path") {
       cfg.fast_path = false;
+    } else if (a == "--no-group-commit") {
+      cfg.group_commit = false;
     } else if (a == "--compact-mb") {
       const std::string v = value();
       uint64_t mb = 0;

@@ -67,6 +67,7 @@ struct Scenario {
   bool durable = false;
   bool combine = true;
   bool fast_path = true;
+  bool group_commit = true;
   std::vector<ClientSpec> clients;
   NetModel net;
   DiskModel disk;

@@ -241,6 +241,7 @@ class World {
     cfg.durable = s_.durable;
     cfg.combine = s_.combine;
     cfg.fast_path = s_.fast_path;
+    cfg.group_commit = s_.group_commit;
     return cfg;
   }
 
