@@ -10,7 +10,7 @@ namespace rrseq {
 const char* protocol_name(Protocol p) { return p == Protocol::ballot ? "ballot" : "classic"; }
 
 Node::Node(NodeConfig cfg, DurableState recovered, uint64_t rng_seed, TimeUs now)
-    : cfg_(cfg), rng_(rng_seed), acceptor_(std::move(recovered)), proposer_(cfg_, acceptor_, rng_) {
+    : cfg_(cfg), rng_(rng_seed), acceptor_(std::move(recovered)), proposer_(cfg_, acceptor_, rng_, stats_) {
   const DurableState& st = acceptor_.state();
   if (st.initialized) {
     out_.log.push_back("recovered " + std::to_string(st.sequences.size()) + " sequences");
@@ -102,8 +102,28 @@ void Node::on_synced(uint64_t sync_id, TimeUs now) {
   request_sync();
 }
 
+const char* Node::phase_name() const {
+  switch (phase_) {
+    case Phase::starting:
+      return "starting";
+    case Phase::rejoining:
+      return "rejoining";
+    case Phase::serving:
+      return "serving";
+  }
+  return "?";
+}
+
+void Node::count_reply(const ClientReply& reply) {
+  ++stats_.replies[static_cast<size_t>(reply.status)];
+  if (reply.status != Status::ok) return;
+  ++stats_.grants;
+  stats_.ids_granted += reply.to - reply.from;
+}
+
 void Node::reply_client(ConnId conn, const ClientRequest& req, Status st) {
   out_.client_sends.push_back(ClientSend{conn, ClientReply{req.client, req.request, st, 0, 0}});
+  count_reply(out_.client_sends.back().reply);
 }
 
 void Node::on_client_request(ConnId conn, const ClientRequest& req, TimeUs now) {
@@ -123,6 +143,7 @@ void Node::flush(ProposerOutput& po) {
   for (auto& a : po.answers) {
     out_.client_sends.push_back(ClientSend{
         a.request.conn, ClientReply{a.request.req.client, a.request.req.request, a.status, a.from, a.to}});
+    count_reply(out_.client_sends.back().reply);
   }
 }
 
@@ -132,9 +153,11 @@ void Node::handle_acceptor_message(uint32_t from, const Message& msg) {
   if (auto* m = std::get_if<Prepare>(&msg)) {
     reply = Promise{};
     acceptor_.on_prepare(*m, std::get<Promise>(reply), records);
+    stats_.nacks_sent += !std::get<Promise>(reply).ok;
   } else if (auto* m = std::get_if<Accept>(&msg)) {
     reply = Accepted{};
     acceptor_.on_accept(*m, std::get<Accepted>(reply), records);
+    stats_.nacks_sent += !std::get<Accepted>(reply).ok;
   } else if (auto* m = std::get_if<ClassicRead>(&msg)) {
     reply = ClassicReadReply{};
     acceptor_.on_classic_read(*m, std::get<ClassicReadReply>(reply));

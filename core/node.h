@@ -22,6 +22,7 @@
 #include "core/durable_state.h"
 #include "core/messages.h"
 #include "core/node_config.h"
+#include "core/node_stats.h"
 #include "core/proposer.h"
 #include "core/rejoin.h"
 #include "core/rng.h"
@@ -60,6 +61,9 @@ class Node {
   std::optional<TimeUs> next_timer() const;
 
   bool serving() const { return phase_ == Phase::serving; }
+  const char* phase_name() const;  // "starting", "rejoining" or "serving"
+  size_t queued_requests() const { return proposer_.queued(); }
+  const NodeStats& stats() const { return stats_; }
   uint64_t incarnation() const { return acceptor_.state().incarnation; }
   const Acceptor& acceptor() const { return acceptor_; }
   const NodeConfig& config() const { return cfg_; }
@@ -78,8 +82,10 @@ class Node {
   void start_incarnation(uint64_t incarnation, std::vector<StorageRecord>& records);
   void flush(ProposerOutput& po);
   void reply_client(ConnId conn, const ClientRequest& req, Status st);
+  void count_reply(const ClientReply& reply);
 
   NodeConfig cfg_;
+  NodeStats stats_;  // before proposer_, which counts into it
   Rng rng_;
   Acceptor acceptor_;
   Phase phase_ = Phase::starting;

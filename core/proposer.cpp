@@ -33,6 +33,7 @@ void Proposer::enqueue(const PendingRequest& p, TimeUs now, ProposerOutput& out)
 
 void Proposer::maybe_start(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out) {
   if (s.round || s.queue.empty() || now < s.not_before_us) return;
+  if (s.conflicts > 0) ++stats_.retries;
   Round r;
   r.deadline_us = now + cfg_.round_timeout_us;
   const size_t take = cfg_.combine ? s.queue.size() : 1;
@@ -48,10 +49,12 @@ void Proposer::maybe_start(const std::string& name, Seq& s, TimeUs now, Proposer
     r.base = s.fast->value;
     s.fast.reset();
     s.round = std::move(r);
+    ++stats_.fast_path_accepts;
     start_write(name, s, now, out);
     return;
   }
   s.fast.reset();
+  ++stats_.prepare_phases;
   if (cfg_.protocol == Protocol::ballot) {
     const uint64_t round = std::max(s.round_seen, local_.promised(name).round) + 1;
     r.ballot = Ballot{round, cfg_.self, incarnation_};
@@ -69,6 +72,7 @@ void Proposer::on_promise(uint32_t from, const Promise& m, TimeUs now, ProposerO
   if (!s || s->round->ballot != m.ballot) return;  // stale answer to an older round
   Round& r = *s->round;
   if (!m.ok) {
+    ++stats_.ballot_conflicts;
     s->round_seen = std::max(s->round_seen, m.promised.round);
     fail_round(*s, now);
     return;
@@ -105,6 +109,7 @@ void Proposer::start_write(const std::string& name, Seq& s, TimeUs now, Proposer
     if (s.queue.empty()) active_.erase(name);
     return;
   }
+  ++stats_.accept_phases;
   r.phase = Phase::write;
   r.acks = 0;
   r.deadline_us = now + cfg_.round_timeout_us;
@@ -120,6 +125,7 @@ void Proposer::on_accepted(uint32_t from, const Accepted& m, TimeUs now, Propose
   Seq* s = active_round(m.seq, Phase::write);
   if (!s || s->round->ballot != m.ballot) return;
   if (!m.ok) {
+    ++stats_.ballot_conflicts;
     s->round_seen = std::max(s->round_seen, m.promised.round);
     fail_round(*s, now);
     return;
@@ -174,7 +180,10 @@ void Proposer::on_timer(TimeUs now, ProposerOutput& out) {
   const std::vector<std::string> names(active_.begin(), active_.end());
   for (const auto& name : names) {
     Seq& s = seqs_[name];
-    if (s.round && now >= s.round->deadline_us) fail_round(s, now);
+    if (s.round && now >= s.round->deadline_us) {
+      ++stats_.round_timeouts;
+      fail_round(s, now);
+    }
     while (!s.queue.empty() && now >= s.queue.front().arrived_us + cfg_.request_timeout_us) {
       out.answers.push_back(ClientAnswer{std::move(s.queue.front()), Status::timeout});
       s.queue.pop_front();

@@ -24,6 +24,7 @@
 #include "core/acceptor.h"
 #include "core/messages.h"
 #include "core/node_config.h"
+#include "core/node_stats.h"
 #include "core/rng.h"
 
 namespace rrseq {
@@ -42,7 +43,8 @@ struct ProposerOutput {
 
 class Proposer {
  public:
-  Proposer(const NodeConfig& cfg, const Acceptor& local, Rng& rng) : cfg_(cfg), local_(local), rng_(rng) {}
+  Proposer(const NodeConfig& cfg, const Acceptor& local, Rng& rng, NodeStats& stats)
+      : cfg_(cfg), local_(local), rng_(rng), stats_(stats) {}
 
   void set_incarnation(uint64_t inc) { incarnation_ = inc; }
   size_t queued() const { return queued_; }
@@ -97,6 +99,7 @@ class Proposer {
   const NodeConfig& cfg_;
   const Acceptor& local_;
   Rng& rng_;
+  NodeStats& stats_;
   uint64_t incarnation_ = 0;
   uint64_t next_op_ = 1;
   size_t queued_ = 0;

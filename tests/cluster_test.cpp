@@ -19,6 +19,7 @@
 
 #include "core/limits.h"
 #include "rrseq/client.h"
+#include "tests/test_cluster.h"
 #include "transport_net/address.h"
 #include "transport_net/log.h"
 #include "transport_net/server.h"
@@ -28,90 +29,6 @@ namespace {
 
 // Long enough for a loaded CI machine; a healthy cluster answers in microseconds.
 constexpr std::chrono::milliseconds test_deadline{15'000};
-
-Address must_parse(const std::string& text) {
-  std::string err;
-  auto a = parse_address(text, &err);
-  if (!a) throw std::runtime_error(err);
-  return *a;
-}
-
-// N servers on 127.0.0.1 with ports from the OS, each run() on its own thread.
-class TestCluster {
- public:
-  // data_root empty: memory mode; otherwise each node gets data_root/nodeI.
-  TestCluster(size_t n, const std::string& data_root) {
-    for (size_t i = 0; i < n; ++i) {
-      ServerConfig cfg;
-      cfg.listen = must_parse("127.0.0.1:0");
-      cfg.log_level = LogLevel::warn;
-      set_log_level(LogLevel::warn);  // the server logs through a process-wide level
-      if (!data_root.empty()) {
-        cfg.data_dir = data_root + "/node" + std::to_string(i);
-        std::filesystem::create_directories(cfg.data_dir);
-      }
-      servers_.push_back(std::make_unique<Server>(cfg));
-    }
-    for (auto& s : servers_) {
-      Result r = s->open();
-      if (!r.is_ok()) {
-        error_ = "open: " + r.message();
-        return;
-      }
-      addresses_.push_back(s->bound_address());
-    }
-    for (size_t i = 0; i < n; ++i) {
-      std::vector<Address> peers;
-      for (size_t j = 0; j < n; ++j)
-        if (j != i) peers.push_back(must_parse(addresses_[j]));
-      Result r = servers_[i]->start(peers);
-      if (!r.is_ok()) {
-        error_ = "start node " + std::to_string(i) + ": " + r.message();
-        return;
-      }
-    }
-    stop_reasons_.resize(n);
-    for (size_t i = 0; i < n; ++i)
-      threads_.emplace_back([this, i] { stop_reasons_[i] = servers_[i]->run(); });
-  }
-  ~TestCluster() { stop(); }
-
-  // Stops and destroys node i, closing its sockets as a crashed process would.
-  void kill_node(size_t i) {
-    servers_.at(i)->stop();
-    if (threads_.at(i).joinable()) threads_[i].join();
-    servers_[i].reset();
-  }
-
-  void stop() {
-    for (auto& s : servers_)
-      if (s) s->stop();
-    for (auto& t : threads_)
-      if (t.joinable()) t.join();
-    threads_.clear();
-    for (size_t i = 0; i < stop_reasons_.size(); ++i)
-      EXPECT_EQ(stop_reasons_[i], "") << "node " << i << " stopped by itself";
-    stop_reasons_.clear();
-  }
-
-  const std::string& error() const { return error_; }
-  const std::vector<std::string>& addresses() const { return addresses_; }
-  size_t size() const { return addresses_.size(); }
-
-  // The servers list of client `i`: starting at node i % N, then the others in order.
-  std::vector<std::string> rotated(size_t i) const {
-    std::vector<std::string> v;
-    for (size_t k = 0; k < size(); ++k) v.push_back(addresses_[(i + k) % size()]);
-    return v;
-  }
-
- private:
-  std::vector<std::unique_ptr<Server>> servers_;
-  std::vector<std::string> addresses_;
-  std::vector<std::thread> threads_;
-  std::vector<std::string> stop_reasons_;
-  std::string error_;
-};
 
 bool strictly_increasing(const std::vector<uint64_t>& v) {
   return std::adjacent_find(v.begin(), v.end(), [](uint64_t a, uint64_t b) { return a >= b; }) == v.end();

@@ -263,3 +263,70 @@ TEST(Node, SingleNodeClusterBootstrapsAtOnceAndServes) {
 
 }  // namespace
 }  // namespace rrseq
+
+// ---- NodeStats: the counters rrseq-server exposes at /metrics ----
+namespace rrseq {
+namespace {
+
+TEST(NodeStats, GrantsIdsAndPhasesAreCounted) {
+  Cluster c(3);
+  EXPECT_STREQ(c.nodes[0]->phase_name(), "serving");
+  c.request(0, 1, 10);
+  c.settle();
+  c.request(0, 2, 5);  // rides the fast path: an accept without a prepare
+  c.settle();
+  const NodeStats& st = c.nodes[0]->stats();
+  EXPECT_EQ(st.grants, 2u);
+  EXPECT_EQ(st.ids_granted, 15u);
+  EXPECT_EQ(st.replies[static_cast<size_t>(Status::ok)], 2u);
+  EXPECT_EQ(st.prepare_phases, 1u);
+  EXPECT_EQ(st.accept_phases, 2u);
+  EXPECT_EQ(st.fast_path_accepts, 1u);
+  EXPECT_EQ(st.ballot_conflicts + st.retries + st.round_timeouts + st.nacks_sent, 0u);
+  EXPECT_EQ(c.nodes[1]->stats().grants, 0u);  // only the proposer counts a grant
+}
+
+TEST(NodeStats, RefusedRequestsAreCountedByStatusNotAsGrants) {
+  Cluster c(3);
+  c.request(0, 1, 0);
+  c.request(0, 2, 1, "bad name!");
+  c.settle();
+  const NodeStats& st = c.nodes[0]->stats();
+  EXPECT_EQ(st.grants, 0u);
+  EXPECT_EQ(st.replies[static_cast<size_t>(Status::invalid_count)], 1u);
+  EXPECT_EQ(st.replies[static_cast<size_t>(Status::invalid_name)], 1u);
+}
+
+TEST(NodeStats, ALostFastPathCountsAConflictNacksAndARetry) {
+  Cluster c(3);
+  c.request(0, 1, 1);
+  c.settle();  // node 0 now holds a fast path
+  // Node 1 prepares a higher ballot on nodes 1 and 2 only; node 0 does not see it.
+  c.request(1, 2, 1);
+  for (auto& p : c.nodes[1]->take_output().peer_sends)
+    if (p.to != 0) c.queue.push_back({1, p.to, std::move(p.msg)});
+  c.request(0, 3, 1);  // node 0's fast accept is refused by nodes 1 and 2
+  c.settle();
+  EXPECT_EQ(c.nodes[0]->stats().ballot_conflicts, 1u);
+  EXPECT_EQ(c.nodes[0]->stats().retries, 0u);
+  EXPECT_GE(c.nodes[1]->stats().nacks_sent + c.nodes[2]->stats().nacks_sent, 1u);
+  c.now += NodeConfig{}.backoff_max_us;  // past any backoff
+  c.nodes[0]->on_timer(c.now);
+  c.settle();
+  EXPECT_EQ(c.nodes[0]->stats().retries, 1u);
+  EXPECT_EQ(c.nodes[0]->stats().grants, 2u);
+  EXPECT_EQ(c.nodes[1]->stats().grants, 1u);
+}
+
+TEST(NodeStats, ARoundWithoutAQuorumCountsATimeout) {
+  Cluster c(3);
+  c.request(0, 1, 1);
+  c.nodes[0]->take_output();  // every prepare is lost
+  c.now += NodeConfig{}.round_timeout_us;
+  c.nodes[0]->on_timer(c.now);
+  EXPECT_EQ(c.nodes[0]->stats().round_timeouts, 1u);
+  EXPECT_EQ(c.nodes[0]->stats().ballot_conflicts, 0u);
+}
+
+}  // namespace
+}  // namespace rrseq

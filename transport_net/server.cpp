@@ -16,8 +16,10 @@
 #include "transport_net/frame_conn.h"
 #include "transport_net/handshake.h"
 #include "transport_net/log.h"
+#include "transport_net/metrics_http.h"
 #include "transport_net/net_limits.h"
 #include "transport_net/posix_env.h"
+#include "transport_net/server_metrics.h"
 
 namespace rrseq {
 
@@ -44,8 +46,14 @@ class Server::Impl {
     if (!ec) acceptor_.bind(ep, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return Result::error("listen on " + cfg_.listen.text + ": " + ec.message());
+    if (cfg_.metrics) {
+      metrics_ = std::make_unique<MetricsHttp>(io_, [this] { return render_metrics(); });
+      return metrics_->open(*cfg_.metrics);
+    }
     return Result::ok();
   }
+
+  std::string metrics_address() const { return metrics_ ? metrics_->bound_address() : std::string(); }
 
   std::string bound_address() const {
     asio::error_code ec;
@@ -99,6 +107,10 @@ class Server::Impl {
                             std::to_string(nodes_) + " (" + protocol_name(cfg_.protocol) + ", " +
                             (ncfg.durable ? "durable in " + cfg_.data_dir : std::string("memory mode")) + ")");
     if (ncfg.durable) disk_thread_ = std::thread([this] { disk_loop(); });
+    if (metrics_) {
+      metrics_->start();
+      log(LogLevel::info, "metrics at http://" + metrics_->bound_address() + "/metrics");
+    }
     accept_next();
     for (uint32_t i = 0; i < nodes_; ++i) {
       if (peers_[i]) connect_peer(i);
@@ -118,6 +130,7 @@ class Server::Impl {
     asio::post(io_, [this] {
       asio::error_code ignored;
       acceptor_.close(ignored);
+      if (metrics_) metrics_->close();
       for (auto& [id, conn] : std::map(clients_)) conn->close("server stopping");
       for (auto& p : peers_) {
         if (p && p->conn) p->conn->close("server stopping");
@@ -362,8 +375,11 @@ class Server::Impl {
         id = sync_jobs_.front();
         sync_jobs_.pop_front();
       }
+      const auto sync_start = SteadyClock::now();
       Result r = storage_->sync();
-      asio::post(io_, [this, id, r] {
+      const std::chrono::duration<double> took = SteadyClock::now() - sync_start;
+      asio::post(io_, [this, id, r, took] {
+        fsync_seconds_.observe(took.count());  // here, on the io thread: no lock needed
         --syncs_outstanding_;
         if (!r.is_ok()) return fatal("cannot sync the log: " + r.message());
         node_->on_synced(id, now_us());
@@ -381,6 +397,20 @@ class Server::Impl {
     if (!r.is_ok()) return fatal("cannot compact the log: " + r.message());
     log(LogLevel::info, "compacted the log from " + std::to_string(before) + " to " +
                             std::to_string(storage_->log_bytes()) + " bytes");
+  }
+
+  // ---- metrics: read on the io thread at each scrape ----
+  std::string render_metrics() const {
+    ServerGauges g;
+    for (const auto& p : peers_) {
+      if (!p) continue;
+      ++g.peers;
+      g.peers_up += p->up;
+    }
+    g.connections_open = open_connections_;
+    g.log_bytes = storage_ ? storage_->log_bytes() : 0;
+    g.metrics_connections_refused = metrics_->refused_connections();
+    return render_server_metrics(*node_, g, fsync_seconds_);
   }
 
   void stop_disk_thread() {
@@ -420,12 +450,16 @@ class Server::Impl {
   std::deque<uint64_t> sync_jobs_;
   bool disk_stop_ = false;
   uint32_t syncs_outstanding_ = 0;  // io thread only
+
+  std::unique_ptr<MetricsHttp> metrics_;  // with cfg_.metrics
+  Histogram fsync_seconds_ = make_fsync_histogram();  // io thread only
 };
 
 Server::Server(ServerConfig cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
 Server::~Server() = default;
 Result Server::open() { return impl_->open(); }
 std::string Server::bound_address() const { return impl_->bound_address(); }
+std::string Server::metrics_address() const { return impl_->metrics_address(); }
 Result Server::start(std::vector<Address> peers) { return impl_->start(std::move(peers)); }
 std::string Server::run() { return impl_->run(); }
 void Server::stop() { impl_->stop(); }

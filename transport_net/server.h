@@ -4,6 +4,7 @@
 // thread runs fdatasync so a slow disk never stalls the network. Records the
 // node writes while a sync runs are covered by the next sync (group commit).
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct ServerConfig {
   bool group_commit = true;
   LogLevel log_level = LogLevel::info;
   uint64_t compact_log_bytes = 64u << 20;  // rewrite the log as a snapshot past this size
+  std::optional<Address> metrics;          // serve Prometheus text at http://ADDR/metrics
 };
 
 class Server {
@@ -39,6 +41,8 @@ class Server {
   Result open();
   // The bound address as "host:port", for peers and clients to use.
   std::string bound_address() const;
+  // The bound metrics address as "host:port"; empty without cfg.metrics.
+  std::string metrics_address() const;
   // Recovers storage, takes the node's index in the cluster (its place in the
   // sorted list of all addresses), connects to peers. Call after open().
   Result start(std::vector<Address> peers);

@@ -36,6 +36,7 @@ const char* usage_text =
     "  --no-fast-path       prepare before every accept instead of piggybacking it\n"
     "  --no-group-commit    one fdatasync per record instead of one for all written meanwhile\n"
     "  --compact-mb N       rewrite the log as a snapshot once it passes N MiB (default 64)\n"
+    "  --metrics ADDR       serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9101)\n"
     "  --help               this text\n"
     "\n"
     "Stops cleanly on SIGINT or SIGTERM. Exit status: 0 stopped, 1 failed (see the log), 2 bad usage.\n";
@@ -95,6 +96,8 @@ int main(int argc, char** argv) {
         usage_error("--compact-mb: expected 1.." + std::to_string(compact_mb_max) + ", got '" + v + "'");
       }
       cfg.compact_log_bytes = mb << 20;
+    } else if (a == "--metrics") {
+      cfg.metrics = address_arg("--metrics", value());
     } else if (a.size() > 1 && a[0] == '-' && a[1] == '-') {
       usage_error("unknown option '" + a + "'");
     } else {
