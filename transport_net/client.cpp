@@ -1,12 +1,14 @@
 // rrseq::Client over TCP: a thin driver of core/ClientSession.
 //
-// One background thread runs an asio::io_context: it owns every connection
-// (one FrameConn per server, made on demand), the session's timer, and turns
-// replies into session inputs. The session itself sits behind one mutex.
+// An asio::io_context owns every connection (one FrameConn per server, made on
+// demand) and the session's timer, and turns replies into session inputs. No
+// thread of its own runs it: a caller of next() that has to wait drives it
+// (one at a time; the others wait on a condition variable), so a reply wakes
+// the thread that wants it and nothing else. The session sits behind one mutex.
 // next() first claims an ID from the window, the range it leased from the
 // session last, with one compare-and-swap and no lock; only when the window is
-// empty does it take the mutex, lease the next range (the session then
-// prefetches another) and post work to the io thread if a request is queued.
+// empty does it take the mutex and lease the next range (the session then
+// prefetches another, which the caller sends before it returns).
 #include <algorithm>
 #include <asio.hpp>
 #include <atomic>
@@ -17,7 +19,6 @@
 #include <optional>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/client_session.h"
@@ -97,7 +98,6 @@ class NetClient final : public Client {
       slots_.emplace_back();
       slots_.back().addr = std::move(a);
     }
-    thread_ = std::thread([this] { io_.run(); });
   }
   ~NetClient() override { close(); }
 
@@ -160,6 +160,9 @@ class NetClient final : public Client {
   void on_conn_closed(uint32_t i, uint64_t gen, const std::string& reason);
   void fail_pending(uint32_t i);
   void shutdown_io();
+  // Runs the io_context without mu_: until one handler ran or `until` passed,
+  // or (no time given) only what is ready now. One thread at a time.
+  void drive(std::unique_lock<std::mutex>& lock, std::optional<Clock::time_point> until);
   NextResult next_locked(std::unique_lock<std::mutex>& lock, Clock::time_point deadline);
   std::string give_up_message() const;
 
@@ -175,11 +178,12 @@ class NetClient final : public Client {
   std::atomic<uint64_t> window_end_{0};
   std::atomic<bool> closed_flag_{false};  // closed_, readable without mu_
 
-  std::mutex mu_;  // guards everything below except io_/work_/thread_
+  std::mutex mu_;  // guards everything below except io_/work_
   std::condition_variable cv_;
   ClientSession session_;
   bool closed_ = false;
-  size_t waiters_ = 0;  // threads blocked in next()
+  bool driving_ = false;  // a thread is running io_
+  size_t waiters_ = 0;    // threads blocked on cv_
   Pending pending_;
   std::optional<TimeUs> timer_at_;
   uint64_t timer_gen_ = 0;
@@ -188,7 +192,6 @@ class NetClient final : public Client {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::steady_timer timer_;
   std::vector<Slot> slots_;  // after io_: destroyed before it
-  std::thread thread_;
   std::mutex close_mu_;
 };
 
@@ -237,8 +240,9 @@ NextResult NetClient::next_locked(std::unique_lock<std::mutex>& lock, Clock::tim
     const TimeUs now = now_us();
     std::optional<uint64_t> id = take(now);
     ClientOutput out = session_.take_output();
-    if (!out.sends.empty()) {
-      // A request (or a prefetch): the io thread sends it and arms the timer.
+    const bool sending = !out.sends.empty();
+    if (sending) {
+      // A request (or a prefetch): whoever drives io_ next sends it and arms the timer.
       asio::post(io_, [this, sends = std::move(out.sends), now] {
         std::lock_guard g(mu_);
         if (closed_) return;
@@ -246,18 +250,34 @@ NextResult NetClient::next_locked(std::unique_lock<std::mutex>& lock, Clock::tim
         arm_timer();
       });
     }
-    if (id) return NextResult{*id, {}};
-    ++waiters_;
-    const std::cv_status waited = cv_.wait_until(lock, deadline);
-    --waiters_;
-    if (waited == std::cv_status::timeout) {
-      if (closed_) return NextResult{0, "client is closed"};
-      if (session_.failed()) return NextResult{0, "sequence '" + options_.sequence + "': " + session_.error()};
-      // One last look: an ID may have arrived just as the deadline passed.
-      if (auto late = take(now_us())) return NextResult{*late, {}};
-      return NextResult{0, give_up_message()};
+    if (id) {
+      if (sending && !driving_) drive(lock, std::nullopt);  // the prefetch leaves now
+      return NextResult{*id, {}};
+    }
+    if (Clock::now() >= deadline) return NextResult{0, give_up_message()};
+    if (!driving_) {
+      drive(lock, deadline);
+    } else {
+      ++waiters_;
+      cv_.wait_until(lock, deadline);
+      --waiters_;
     }
   }
+}
+
+void NetClient::drive(std::unique_lock<std::mutex>& lock, std::optional<Clock::time_point> until) {
+  driving_ = true;
+  lock.unlock();
+  if (until) {
+    io_.run_one_until(*until);
+  } else {
+    io_.poll();
+  }
+  lock.lock();
+  driving_ = false;
+  // The driver loops until it has its ID, then passes the baton (next()): no
+  // need to wake anyone here, except close() waiting for the driver to leave.
+  if (closed_) cv_.notify_all();
 }
 
 std::string NetClient::give_up_message() const {
@@ -293,11 +313,9 @@ void NetClient::pump(TimeUs now) {
   ClientOutput out = session_.take_output();
   dispatch(out.sends, now);
   arm_timer();
-  if (session_.failed()) {
-    cv_.notify_all();
-  } else if (!out.grants.empty()) {
-    cv_.notify_one();  // next() passes it on to the other waiters
-  }
+  // Grants need no wake-up: this runs on the driving thread, which looks again
+  // once the handler returns and passes the baton on when it leaves next().
+  if (session_.failed()) cv_.notify_all();
 }
 
 void NetClient::arm_timer() {
@@ -463,16 +481,19 @@ void NetClient::shutdown_io() {
 
 void NetClient::close() {
   std::lock_guard close_guard(close_mu_);
-  {
-    std::lock_guard g(mu_);
-    if (closed_ && !thread_.joinable()) return;
-    closed_ = true;
-    closed_flag_.store(true, std::memory_order_relaxed);
-  }
+  std::unique_lock lock(mu_);
+  if (closed_) return;
+  closed_ = true;
+  closed_flag_.store(true, std::memory_order_relaxed);
   cv_.notify_all();
+  // Shut the connections from io_; the post also wakes a driver waiting in it.
   asio::post(io_, [this] { shutdown_io(); });
+  ++waiters_;
+  cv_.wait(lock, [this] { return !driving_; });
+  --waiters_;
+  drive(lock, std::nullopt);
   work_.reset();
-  if (thread_.joinable()) thread_.join();
+  io_.stop();  // handlers still queued are destroyed with io_
 }
 
 }  // namespace

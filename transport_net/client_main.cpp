@@ -38,7 +38,7 @@ const char* const usage_text =
     "arguments:\n"
     "  SEQ        sequence name: 1..64 of [A-Za-z0-9_.-]\n"
     "  BUF_SIZE   IDs fetched per request and buffered locally, 0..1048576;\n"
-    "             refilled in the background once half is used (0: one request per ID)\n"
+    "             the next range is asked for ahead of need (0: one request per ID)\n"
     "  MS_DELAY   milliseconds to wait between two IDs, 0..3600000\n"
     "  ADDR       server address host:port (':port' means loopback); list\n"
     "             several servers of the cluster, requests rotate over them\n"

@@ -9,8 +9,10 @@
 //   auto client = rrseq::Client::connect(o, &error);
 //   rrseq::NextResult r = client->next();   // thread-safe; r.id or r.error
 //
-// IDs come from a local buffer of `buffer_size` IDs, refilled in the
-// background once half of it is used (buffer_size 0: one request per ID).
+// IDs come from a local buffer of `buffer_size` IDs (buffer_size 0: one
+// request per ID). The next range is asked for as soon as the current one is
+// taken into use, and its answer is read by the call that needs it: the
+// library has no thread of its own; callers of next() do its network work.
 // IDs one Client hands out strictly increase; IDs of all clients are unique.
 #include <chrono>
 #include <cstdint>
@@ -46,14 +48,14 @@ struct NextResult {
 
 class Client {
  public:
-  // Checks the options and starts the background thread; connections are made
-  // on demand. Returns null with `error` set when the options are invalid.
+  // Checks the options; connections are made on demand, by next(). Returns null with `error` set when the options are invalid.
   static std::unique_ptr<Client> connect(const ClientOptions& options, std::string* error);
   virtual ~Client() = default;
 
-  // Blocks until an ID is available or the deadline passes. Thread-safe.
+  // Blocks until an ID is available or the deadline passes. Thread-safe; from
+  // a buffered range it costs one compare-and-swap and takes no lock.
   virtual NextResult next() = 0;
-  // Stops the background thread; later next() calls return an error. Idempotent.
+  // Closes the connections; later next() calls return an error. Idempotent.
   virtual void close() = 0;
 };
 
