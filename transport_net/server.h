@@ -4,6 +4,7 @@
 // thread runs fdatasync so a slow disk never stalls the network. Records the
 // node writes while a sync runs are covered by the next sync (group commit).
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct ServerConfig {
   bool fast_path = true;
   LogLevel log_level = LogLevel::info;
   uint64_t compact_log_bytes = 64u << 20;  // rewrite the log as a snapshot past this size
+  // The shared secret peers must prove they hold (peer_auth.h); none: peers are not authenticated.
+  std::optional<std::string> cluster_key;
 };
 
 class Server {
