@@ -127,6 +127,8 @@ enum class Status : uint8_t {
 };
 const char* status_name(Status s);
 
+// A client names a sequence and how many IDs it wants, never a value: no
+// client request can set a sequence or move it backwards (the seed's open SetID).
 struct ClientRequest {
   uint64_t client = 0;
   uint64_t request = 0;  // unique per client; a retry reuses it

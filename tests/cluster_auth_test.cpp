@@ -159,11 +159,22 @@ class KeyedCluster {
   std::vector<std::thread> threads_;
 };
 
-uint64_t next_id(Client& c) {
-  NextResult r = c.next();
-  EXPECT_TRUE(r.ok()) << r.error;
-  return r.id;
-}
+// IDs taken one after another, from any node: each is above the last (G3).
+// Exact values are not expected: a round that times out on a loaded machine
+// may leave a gap, which the contract allows.
+class Ids {
+ public:
+  void take(Client& c) {
+    NextResult r = c.next();
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_GT(r.id, last_);
+    last_ = r.id;
+  }
+  uint64_t last() const { return last_; }
+
+ private:
+  uint64_t last_ = 0;
+};
 
 // A hand-made TCP connection speaking frames, to send what no real node or client would.
 class RawConn {
@@ -241,14 +252,13 @@ TEST(ClusterAuth, ThreeNodesWithTheSameKeyServeFromEveryNode) {
   StderrCapture log;
   KeyedCluster cluster({key_a, key_a, key_a});
   // A node answers only with a quorum, so each one proved itself to a peer both ways.
-  std::vector<uint64_t> ids;
+  Ids ids;
   for (size_t i = 0; i < 3; ++i) {
     auto c = cluster.client_of(i, "keyed");
     ASSERT_TRUE(c);
-    ids.push_back(next_id(*c));
-    ids.push_back(next_id(*c));
+    ids.take(*c);
+    ids.take(*c);
   }
-  EXPECT_EQ(ids, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(log.text().find("NOT authenticated"), std::string::npos) << log.text();
   EXPECT_EQ(log.text().find("refusing"), std::string::npos) << log.text();
 }
@@ -268,35 +278,36 @@ TEST(ClusterAuth, WithoutAKeyTheServerSaysLoudlyThatPeersAreNotAuthenticated) {
 // a fresh 3-node cluster may not bootstrap: with one node unreachable, a node
 // that missed the bootstrap waits for both others to rejoin.)
 
-// Nodes 0 and 1 serve "orders" (IDs 1 and 2), then node 2 is restarted with `key`.
-void restart_odd_node(KeyedCluster& cluster, const std::optional<std::string>& key) {
+// Nodes 0 and 1 serve "orders", then node 2 is restarted with `key`.
+void restart_odd_node(KeyedCluster& cluster, const std::optional<std::string>& key, Ids& ids) {
   auto c0 = cluster.client_of(0, "orders");
   auto c1 = cluster.client_of(1, "orders");
   ASSERT_TRUE(c0 && c1);
-  EXPECT_EQ(next_id(*c0), 1u);
-  EXPECT_EQ(next_id(*c1), 2u);
+  ids.take(*c0);
+  ids.take(*c1);
   cluster.restart(2, key);
 }
 
-// The cluster goes on from ID 3 on nodes 0 and 1; node 2 cannot serve.
-void expect_only_the_odd_node_is_left_out(const KeyedCluster& cluster) {
+// Nodes 0 and 1 go on serving "orders"; node 2 cannot.
+void expect_only_the_odd_node_is_left_out(const KeyedCluster& cluster, Ids& ids) {
   auto c0 = cluster.client_of(0, "orders");
   auto c1 = cluster.client_of(1, "orders");
   ASSERT_TRUE(c0 && c1);
-  EXPECT_EQ(next_id(*c0), 3u);
-  EXPECT_EQ(next_id(*c1), 4u);
+  ids.take(*c0);
+  ids.take(*c1);
   auto odd_client = cluster.client_of(2, "orders", std::chrono::milliseconds(500));
   ASSERT_TRUE(odd_client);
   const NextResult r = odd_client->next();
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.error.find("not_ready"), std::string::npos) << r.error;
-  EXPECT_EQ(next_id(*c0), 5u);
+  ids.take(*c0);
 }
 
 TEST(ClusterAuth, NodeWithAWrongKeyIsRefusedWhileTheOthersServe) {
   StderrCapture log;
   KeyedCluster cluster({key_a, key_a, key_a});
-  restart_odd_node(cluster, key_b);
+  Ids ids;
+  restart_odd_node(cluster, key_b, ids);
   const std::string odd = cluster.name(2);
   // Each keyed node dials the odd one and refuses its proof; the odd node, in
   // turn, refuses theirs, so it never sends a proof they could accept.
@@ -308,13 +319,14 @@ TEST(ClusterAuth, NodeWithAWrongKeyIsRefusedWhileTheOthersServe) {
                              "'s proof does not match"))
         << log.text();
   }
-  expect_only_the_odd_node_is_left_out(cluster);
+  expect_only_the_odd_node_is_left_out(cluster, ids);
 }
 
 TEST(ClusterAuth, NodeWithoutAKeyIsRefusedByKeyedNodes) {
   StderrCapture log;
   KeyedCluster cluster({key_a, key_a, key_a});
-  restart_odd_node(cluster, std::nullopt);
+  Ids ids;
+  restart_odd_node(cluster, std::nullopt, ids);
   const std::string keyless = cluster.name(2);
   EXPECT_TRUE(log.wait_for(keyless + ": peers are NOT authenticated")) << log.text();
   for (size_t i = 0; i < 2; ++i) {
@@ -327,7 +339,7 @@ TEST(ClusterAuth, NodeWithoutAKeyIsRefusedByKeyedNodes) {
                              ") ended before it proved the cluster key"))
         << log.text();
   }
-  expect_only_the_odd_node_is_left_out(cluster);
+  expect_only_the_odd_node_is_left_out(cluster, ids);
 }
 
 // ---- Unproved peers on a raw connection ----
@@ -337,7 +349,8 @@ TEST(ClusterAuth, PeerMessagesBeforeOrWithoutAValidProofAreNeverAccepted) {
   KeyedCluster cluster({key_a, key_a, key_a});
   auto c = cluster.client_of(0, "victim");
   ASSERT_TRUE(c);
-  EXPECT_EQ(next_id(*c), 1u);
+  Ids ids;
+  ids.take(*c);
   const uint32_t self = index_of(cluster, 0);
   const uint32_t claimed = index_of(cluster, 1);
   const Hello peer_hello{static_cast<uint32_t>(Role::peer), claimed, 3, cluster_id("rrseq")};
@@ -375,8 +388,9 @@ TEST(ClusterAuth, PeerMessagesBeforeOrWithoutAValidProofAreNeverAccepted) {
                              std::to_string(claimed) + "'s proof does not match this node's cluster key"))
         << log.text();
   }
-  // Had either Accept been taken, the next grant would start near id_max.
-  EXPECT_EQ(next_id(*c), 2u);
+  // Had either Accept been taken, the next grant would start at its value, or fail.
+  ids.take(*c);
+  EXPECT_LT(ids.last(), huge_accept(claimed).value);
 }
 
 // ---- Client connections ----
@@ -386,7 +400,8 @@ TEST(ClusterAuth, ClientConnectionSendingPeerMessagesIsRefusedAndTheSequenceIsUn
   KeyedCluster cluster({key_a, key_a, key_a});
   auto c = cluster.client_of(0, "victim");  // clients need no key
   ASSERT_TRUE(c);
-  EXPECT_EQ(next_id(*c), 1u);
+  Ids ids;
+  ids.take(*c);
   const uint32_t peer = index_of(cluster, 1);
   const std::vector<Message> attacks = {
       huge_accept(peer),
@@ -412,8 +427,9 @@ TEST(ClusterAuth, ClientConnectionSendingPeerMessagesIsRefusedAndTheSequenceIsUn
         << log.text();
   }
   // Only the offending connections were closed: this client's goes on, and the sequence with it.
-  EXPECT_EQ(next_id(*c), 2u);
-  EXPECT_EQ(next_id(*c), 3u);
+  ids.take(*c);
+  ids.take(*c);
+  EXPECT_LT(ids.last(), huge_accept(peer).value);
 }
 
 }  // namespace
