@@ -52,6 +52,8 @@ void fields(auto& ar, Is<ClientReply> auto& m) {
   ar(m.client); ar(m.request); ar(m.status); ar(m.from); ar(m.to);
 }
 void fields(auto& ar, Is<Hello> auto& m) { ar(m.role); ar(m.node); ar(m.nodes); ar(m.cluster); }
+void fields(auto& ar, Is<AuthChallenge> auto& m) { ar(m.nonce); }
+void fields(auto& ar, Is<AuthProof> auto& m) { ar(m.mac); }
 // clang-format on
 
 constexpr uint8_t status_max = static_cast<uint8_t>(Status::timeout);
@@ -66,6 +68,9 @@ class Writer {
   void operator()(const std::string& name) {
     assert(valid_seq_name(name));
     w_.put_string(name);
+  }
+  void operator()(const AuthBytes& b) {
+    for (uint8_t x : b) w_.put_u8(x);
   }
   template <typename T>
   void operator()(const std::vector<T>& items, [[maybe_unused]] size_t count_max) {
@@ -94,6 +99,7 @@ class MinSize {
   void operator()(bool) { bytes += 1; }
   void operator()(Status) { bytes += 1; }
   void operator()(const std::string&) { bytes += 2 + 1; }  // a valid name has a byte at least
+  void operator()(const AuthBytes& b) { bytes += b.size(); }
   template <typename T>
   void operator()(const std::vector<T>&, size_t) {
     bytes += 4;
@@ -153,6 +159,13 @@ class Reader {
     if (error_) return;
     if (!r_.get_string(&name)) return truncated(at, "string");
     if (!valid_seq_name(name)) fail(at, name_problem(name));
+  }
+  void operator()(AuthBytes& b) {
+    const size_t at = r_.offset();
+    if (error_) return;
+    std::string raw;
+    if (!r_.get_bytes(b.size(), &raw)) return truncated(at, "auth bytes");
+    std::copy(raw.begin(), raw.end(), b.begin());
   }
   template <typename T>
   void operator()(std::vector<T>& items, size_t count_max) {

@@ -7,8 +7,8 @@
 //   u32 body_len  little-endian, header + body <= frame_bytes_max
 //   u32 crc32c    of version, type and body, masked (see crc32c.h)
 // Integers in the body are little-endian fixed width; strings are u16 length +
-// bytes; vectors are u32 count + items. Every length is checked against
-// limits.h before anything is allocated.
+// bytes; vectors are u32 count + items; AuthBytes are their 32 raw bytes.
+// Every length is checked against limits.h before anything is allocated.
 #include <cstdint>
 #include <span>
 #include <string>

@@ -79,6 +79,21 @@ void print(std::ostream& o, const Hello& m) {
     << " nodes=" << m.nodes << " cluster=" << m.cluster;
 }
 
+// Only the first bytes: enough to tell two apart in a trace.
+void print_auth_bytes(std::ostream& o, const AuthBytes& b) {
+  static const char* hex = "0123456789abcdef";
+  for (size_t i = 0; i < 4; ++i) o << hex[b[i] >> 4] << hex[b[i] & 0xf];
+  o << "..";
+}
+void print(std::ostream& o, const AuthChallenge& m) {
+  o << "AuthChallenge{nonce=";
+  print_auth_bytes(o, m.nonce);
+}
+void print(std::ostream& o, const AuthProof& m) {
+  o << "AuthProof{mac=";
+  print_auth_bytes(o, m.mac);
+}
+
 }  // namespace
 
 std::string describe(const Message& m) {

@@ -1,6 +1,8 @@
 #pragma once
 // Every message nodes and clients exchange. The codec (codec.h) turns them
 // into frames; the protocol code only ever sees these structs.
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -125,6 +127,8 @@ enum class Status : uint8_t {
 };
 const char* status_name(Status s);
 
+// A client names a sequence and how many IDs it wants, never a value: no
+// client request can set a sequence or move it backwards (the seed's open SetID).
 struct ClientRequest {
   uint64_t client = 0;
   uint64_t request = 0;  // unique per client; a retry reuses it
@@ -153,9 +157,22 @@ struct Hello {
   bool operator==(const Hello&) const = default;
 };
 
+// ---- Peer authentication after the Hello (transport_net/peer_auth.h) ----
+inline constexpr size_t auth_bytes = 32;  // a nonce, and an HMAC-SHA256, on the wire
+using AuthBytes = std::array<uint8_t, auth_bytes>;
+struct AuthChallenge {
+  AuthBytes nonce{};  // fresh random bytes the other side must prove its key over
+  bool operator==(const AuthChallenge&) const = default;
+};
+struct AuthProof {
+  AuthBytes mac{};  // HMAC-SHA256 with the cluster key over both nonces and who is who
+  bool operator==(const AuthProof&) const = default;
+};
+
 using Message = std::variant<Prepare, Promise, Accept, Accepted, ClassicRead, ClassicReadReply,
                              ClassicWrite, ClassicWriteReply, EpochRequest, EpochReply,
-                             FenceRequest, FenceReply, ClientRequest, ClientReply, Hello>;
+                             FenceRequest, FenceReply, ClientRequest, ClientReply, Hello,
+                             AuthChallenge, AuthProof>;
 
 // Short readable form for traces: "Prepare{seq=a b=3.1.0}".
 std::string describe(const Message& m);

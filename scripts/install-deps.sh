@@ -10,6 +10,7 @@ packages=(
   librapidcheck-dev      # property tests and shrinking
   libbenchmark-dev       # rrseq-bench
   libasio-dev            # TCP transport
+  libssl-dev             # HMAC-SHA256 and nonces for peer authentication (--cluster-key)
   gnuplot-nox            # bench/run.sh plot
 )
 

@@ -70,6 +70,13 @@ std::string prepare_body(std::string_view seq) {
   return body;
 }
 
+// first, first + 1, ... (wrapping): bytes that differ in every position.
+AuthBytes counting_bytes(uint8_t first) {
+  AuthBytes b{};
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(first + i);
+  return b;
+}
+
 // One example of every message type, with no field left at its default.
 std::vector<Message> examples() {
   const Ballot b{7, 2, make_incarnation(1, 3)};
@@ -90,6 +97,8 @@ std::vector<Message> examples() {
       ClientRequest{1, 7, "orders", range_ids_max},
       ClientReply{1, 7, Status::exhausted, 5, 9},
       Hello{static_cast<uint32_t>(Role::peer), 2, 5, 0xfeedface12345678},
+      AuthChallenge{counting_bytes(1)},
+      AuthProof{counting_bytes(200)},
   };
 }
 
@@ -153,6 +162,8 @@ RRSEQ_ARBITRARY(ClientReply, gen::set(&ClientReply::client), gen::set(&ClientRep
                 gen::set(&ClientReply::from), gen::set(&ClientReply::to));
 RRSEQ_ARBITRARY(Hello, gen::set(&Hello::role), gen::set(&Hello::node), gen::set(&Hello::nodes),
                 gen::set(&Hello::cluster));
+RRSEQ_ARBITRARY(AuthChallenge, gen::set(&AuthChallenge::nonce));
+RRSEQ_ARBITRARY(AuthProof, gen::set(&AuthProof::mac));
 #undef RRSEQ_ARBITRARY
 
 template <>
@@ -492,6 +503,26 @@ TEST(CodecRejects, VectorCountLargerThanTheBytesPresentBeforeAllocating) {
             "body offset 29: vector count 4096 needs at least 208896 bytes, 0 left");
 }
 
+TEST(CodecRejects, AuthBytesCutShort) {
+  const std::string body = encode_frame(AuthChallenge{counting_bytes(9)}).substr(frame_header_bytes);
+  ASSERT_EQ(body.size(), auth_bytes);
+  EXPECT_EQ(rejection(sealed(type_of<AuthChallenge>(), body.substr(0, auth_bytes - 1))),
+            "body offset 0: truncated auth bytes (31 bytes left)");
+  EXPECT_EQ(rejection(sealed(type_of<AuthProof>(), "")), "body offset 0: truncated auth bytes (0 bytes left)");
+}
+
+TEST(CodecRejects, AuthBytesWithTrailingBytes) {
+  const std::string body = encode_frame(AuthProof{counting_bytes(9)}).substr(frame_header_bytes);
+  EXPECT_EQ(rejection(sealed(type_of<AuthProof>(), body + "x")), "body offset 32: 1 trailing bytes");
+  EXPECT_EQ(rejection(sealed(type_of<AuthChallenge>(), body + "xyz")), "body offset 32: 3 trailing bytes");
+}
+
+TEST(Codec, AuthBytesTravelRawWithoutALengthPrefix) {
+  const std::string frame = encode_frame(AuthChallenge{counting_bytes(0xf0)});
+  ASSERT_EQ(frame.size(), frame_header_bytes + auth_bytes);
+  for (size_t i = 0; i < auth_bytes; ++i) EXPECT_EQ(uint8_t(frame[frame_header_bytes + i]), uint8_t(0xf0 + i));
+}
+
 // ---- Trace form ----
 
 TEST(Describe, IsOneShortLineWithTheFieldsThatMatter) {
@@ -499,6 +530,11 @@ TEST(Describe, IsOneShortLineWithTheFieldsThatMatter) {
   EXPECT_EQ(describe(ClientReply{1, 7, Status::ok, 5, 9}), "ClientReply{c=1 r=7 ok [5,9)}");
   EXPECT_EQ(describe(ClientReply{1, 7, Status::timeout, 0, 0}), "ClientReply{c=1 r=7 timeout}");
   EXPECT_EQ(describe(ClientRequest{1, 7, "s", 10}), "ClientRequest{c=1 r=7 seq=s n=10}");
+}
+
+TEST(Describe, AuthFramesShowOnlyTheFirstBytes) {
+  EXPECT_EQ(describe(AuthChallenge{counting_bytes(0xfe)}), "AuthChallenge{nonce=feff0001..}");
+  EXPECT_EQ(describe(AuthProof{counting_bytes(0x10)}), "AuthProof{mac=10111213..}");
 }
 
 TEST(Describe, FenceReplyCountsItsStatesInsteadOfListingThem) {

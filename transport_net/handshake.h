@@ -16,9 +16,15 @@ inline uint64_t cluster_id(const std::string& name) {
   return h;
 }
 
+// The frames that set a connection up (Hello, then peer authentication); the node never sees them.
+inline bool is_handshake_message(const Message& m) {
+  return std::holds_alternative<Hello>(m) || std::holds_alternative<AuthChallenge>(m) ||
+         std::holds_alternative<AuthProof>(m);
+}
+
 inline bool is_peer_message(const Message& m) {
   return !std::holds_alternative<ClientRequest>(m) && !std::holds_alternative<ClientReply>(m) &&
-         !std::holds_alternative<Hello>(m);
+         !is_handshake_message(m);
 }
 
 }  // namespace rrseq

@@ -18,6 +18,7 @@
 #include "transport_net/log.h"
 #include "transport_net/metrics_http.h"
 #include "transport_net/net_limits.h"
+#include "transport_net/peer_auth.h"
 #include "transport_net/posix_env.h"
 #include "transport_net/server_metrics.h"
 
@@ -82,6 +83,12 @@ class Server::Impl {
     for (const auto& p : peers) {
       const auto idx = static_cast<uint32_t>(std::find(sorted.begin(), sorted.end(), p.text) - sorted.begin());
       peers_[idx] = std::make_unique<Peer>(io_, p);
+    }
+    auth_cfg_ = PeerAuthConfig{cfg_.cluster_key ? std::make_shared<const std::string>(*cfg_.cluster_key) : nullptr,
+                               cfg_.cluster, nodes_, self_};
+    if (!cfg_.cluster_key) {
+      log(LogLevel::warn, "peers are NOT authenticated: anyone who can reach " + bound_address() +
+                              " can act as a peer and corrupt every sequence; give each node --cluster-key FILE");
     }
     if (nodes_ % 2 == 0) log(LogLevel::warn, "an even cluster size (" + std::to_string(nodes_) + ") tolerates no more failures than one node fewer");
 
@@ -188,13 +195,15 @@ class Server::Impl {
       uint32_t peer = 0;
       ConnId id = 0;
       std::unique_ptr<asio::steady_timer> deadline;
+      std::optional<PeerAuth> auth;  // peers only
+      bool settled() const { return greeted && (!auth || auth->authenticated()); }
     };
     auto st = std::make_shared<State>();
     st->deadline = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(handshake_timeout_ms));
     std::weak_ptr<FrameConn> weak = conn;
     st->deadline->async_wait([weak, st](const asio::error_code& ec) {
-      if (ec || st->greeted) return;
-      if (auto c = weak.lock()) c->close("no Hello within " + std::to_string(handshake_timeout_ms) + " ms");
+      if (ec || st->settled()) return;
+      if (auto c = weak.lock()) c->close("handshake not done within " + std::to_string(handshake_timeout_ms) + " ms");
     });
     conn->start(
         [this, weak, st](Message&& m) {
@@ -216,12 +225,8 @@ class Server::Impl {
                        hello->role != static_cast<uint32_t>(Role::client)) {
               why = "Hello with unknown role " + std::to_string(hello->role);
             }
-            if (!why.empty()) {
-              log(LogLevel::warn, "refusing " + c->label() + ": " + why);
-              return c->close(why);
-            }
+            if (!why.empty()) return refuse(*c, why);
             st->greeted = true;
-            st->deadline->cancel();
             st->is_peer = hello->role == static_cast<uint32_t>(Role::peer);
             st->peer = hello->node;
             if (!st->is_peer) {
@@ -229,14 +234,26 @@ class Server::Impl {
               clients_[st->id] = c;
             }
             c->send(my_hello());
+            if (st->is_peer) {
+              const auto nonce = random_nonce();
+              if (!nonce) return fatal("OpenSSL gave no random bytes for a handshake nonce");
+              st->auth.emplace(auth_cfg_, AuthSide::acceptor, st->peer, *nonce);
+              for (const auto& f : st->auth->opening()) c->send(f);
+            }
+            if (st->settled()) st->deadline->cancel();
             return;
           }
           if (st->is_peer) {
-            if (!is_peer_message(m)) return c->close("client frame on a peer connection");
+            if (is_handshake_message(m) || !st->auth->authenticated()) {
+              if (advance_auth(*c, *st->auth, m)) st->deadline->cancel();
+              return;
+            }
+            if (!is_peer_message(m)) return refuse(*c, "a peer connection sent the client frame " + describe(m));
             node_->on_peer_message(st->peer, m, now_us());
           } else {
+            // The only thing a client may ask for is a fresh range: never a value, never a peer message.
             auto* req = std::get_if<ClientRequest>(&m);
-            if (!req) return c->close("peer frame on a client connection");
+            if (!req) return refuse(*c, "a client connection may only send ClientRequest, not " + describe(m));
             node_->on_client_request(st->id, *req, now_us());
           }
           drain();
@@ -246,6 +263,25 @@ class Server::Impl {
           if (st->id) clients_.erase(st->id);
           if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection closed: " + reason);
         });
+  }
+
+  // Logs why a connection is refused and closes it; every other connection goes on.
+  void refuse(FrameConn& c, const std::string& why) {
+    log(LogLevel::warn, "refusing " + c.label() + ": " + why);
+    c.close(why);
+  }
+
+  // Feeds a frame to a peer connection's authentication and sends its answers,
+  // or refuses the connection. True when the peer has just proved itself.
+  bool advance_auth(FrameConn& c, PeerAuth& auth, const Message& m) {
+    const bool before = auth.authenticated();
+    PeerAuth::Step step = auth.on_frame(m);
+    if (!step.error.empty()) {
+      refuse(c, step.error);
+      return false;
+    }
+    for (const auto& f : step.send) c.send(f);
+    return !before && auth.authenticated();
   }
 
   Message my_hello() const {
@@ -267,29 +303,45 @@ class Server::Impl {
             if (ec2) return peer_failed(i, ec2.message());
             Peer& p = *peers_[i];
             p.connecting = false;
-            p.backoff_ms = reconnect_delay_ms_min;
+            const auto nonce = random_nonce();
+            if (!nonce) return fatal("OpenSSL gave no random bytes for a handshake nonce");
+            auto auth = std::make_shared<PeerAuth>(auth_cfg_, AuthSide::connector, i, *nonce);
             p.conn = FrameConn::make(std::move(*socket), p.addr.text);
             std::weak_ptr<FrameConn> weak = p.conn;
             p.conn->start(
-                [this, i, weak](Message&& m) {
-                  // The peer answers our Hello with its own; protocol frames may follow.
+                [this, i, weak, auth](Message&& m) {
+                  auto c = weak.lock();
+                  if (!c) return;
+                  // The peer answers our Hello with its own, then authenticates; protocol frames may follow.
                   if (auto* hello = std::get_if<Hello>(&m)) {
-                    if (hello->cluster == cluster_id(cfg_.cluster) && hello->node == i) return peer_up(i);
+                    if (hello->cluster == cluster_id(cfg_.cluster) && hello->node == i) {
+                      if (auth->authenticated()) peer_up(i);  // no key: the Hello is all there is
+                      return;
+                    }
                     const std::string why = "answers as node " + std::to_string(hello->node) +
                                             " of another cluster or index; check every node's address list";
                     log(LogLevel::error, peers_[i]->addr.text + " " + why);
-                    if (auto c = weak.lock()) c->close(why);
+                    auth->abandon();
+                    return c->close(why);
+                  }
+                  if (is_handshake_message(m) || !auth->authenticated()) {
+                    if (advance_auth(*c, *auth, m)) peer_up(i);
                     return;
                   }
-                  if (!is_peer_message(m)) {
-                    if (auto c = weak.lock()) c->close("client frame on a peer connection");
-                    return;
-                  }
+                  if (!is_peer_message(m)) return refuse(*c, "a peer connection sent the client frame " + describe(m));
                   node_->on_peer_message(i, m, now_us());
                   drain();
                 },
-                [this, i](const std::string& reason) { peer_failed(i, reason); });
+                [this, i, auth](const std::string& reason) {
+                  // Said here: the peer may refuse us without sending a word.
+                  if (auth->pending()) {
+                    log(LogLevel::warn, "handshake with peer n" + std::to_string(i) + " (" + peers_[i]->addr.text +
+                                            ") ended before it proved the cluster key: " + reason);
+                  }
+                  peer_failed(i, reason);
+                });
             p.conn->send(my_hello());
+            for (const auto& f : auth->opening()) p.conn->send(f);
           });
         });
   }
@@ -298,6 +350,7 @@ class Server::Impl {
     Peer& p = *peers_[i];
     if (!p.up) log(LogLevel::info, "peer n" + std::to_string(i) + " (" + p.addr.text + ") up");
     p.up = true;
+    p.backoff_ms = reconnect_delay_ms_min;  // not at connect: a peer that refuses the handshake backs off too
   }
 
   void peer_failed(uint32_t i, const std::string& reason) {
@@ -441,6 +494,7 @@ class Server::Impl {
   ConnId next_conn_ = 1;
   size_t open_connections_ = 0;
   std::minstd_rand jitter_{std::random_device{}()};
+  PeerAuthConfig auth_cfg_;
 
   PosixEnv env_;
   std::unique_ptr<Storage> storage_;

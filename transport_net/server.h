@@ -28,6 +28,8 @@ struct ServerConfig {
   LogLevel log_level = LogLevel::info;
   uint64_t compact_log_bytes = 64u << 20;  // rewrite the log as a snapshot past this size
   std::optional<Address> metrics;          // serve Prometheus text at http://ADDR/metrics
+  // The shared secret peers must prove they hold (peer_auth.h); none: peers are not authenticated.
+  std::optional<std::string> cluster_key;
 };
 
 class Server {

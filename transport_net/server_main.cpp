@@ -4,11 +4,13 @@
 #include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "transport_net/log.h"
+#include "transport_net/peer_auth.h"
 #include "transport_net/server.h"
 
 namespace {
@@ -30,6 +32,9 @@ const char* usage_text =
     "\n"
     "options:\n"
     "  --cluster NAME       cluster name; nodes and clients must agree (default rrseq)\n"
+    "  --cluster-key FILE   peers must prove they hold this shared key (16 to 4096 bytes, every\n"
+    "                       byte counts, a trailing newline too; e.g. head -c 32 /dev/urandom);\n"
+    "                       without it peers are NOT authenticated. Clients need no key.\n"
     "  --protocol P         ballot (default) or classic (the 2016 algorithm: unsafe, for demos)\n"
     "  --log-level L        error, warn, info (default) or debug\n"
     "  --no-combine         one request per round instead of combining queued requests\n"
@@ -58,6 +63,7 @@ Address address_arg(const std::string& what, const std::string& text) {
 int main(int argc, char** argv) {
   ServerConfig cfg;
   std::vector<std::string> positional;
+  std::optional<std::string> key_file;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -70,6 +76,8 @@ int main(int argc, char** argv) {
     } else if (a == "--cluster") {
       cfg.cluster = value();
       if (cfg.cluster.empty()) usage_error("--cluster: the name must not be empty");
+    } else if (a == "--cluster-key") {
+      key_file = value();
     } else if (a == "--protocol") {
       const std::string v = value();
       if (v == "ballot") {
@@ -110,6 +118,12 @@ int main(int argc, char** argv) {
   std::vector<Address> peers;
   for (size_t i = 2; i < positional.size(); ++i) peers.push_back(address_arg("PEER", positional[i]));
   set_log_level(cfg.log_level);
+  if (key_file) {
+    std::vector<std::string> warnings;
+    Result r = load_cluster_key(*key_file, &cfg.cluster_key.emplace(), &warnings);
+    if (!r.is_ok()) usage_error("--cluster-key: " + r.message());
+    for (const auto& w : warnings) log_line(LogLevel::warn, w);
+  }
   if (cfg.protocol == Protocol::classic) {
     log_line(LogLevel::warn, "protocol classic is the 2016 algorithm: it can hand out duplicate IDs");
   }
