@@ -25,6 +25,9 @@ struct ServerConfig {
   bool fast_path = true;
   LogLevel log_level = LogLevel::info;
   uint64_t compact_log_bytes = 64u << 20;  // rewrite the log as a snapshot past this size
+  // A log corrupt in the middle is set aside (rrseq.log.corrupt-<n>) and the node
+  // rejoins without state, instead of refusing to start.
+  bool rejoin_if_corrupt = false;
 };
 
 class Server {

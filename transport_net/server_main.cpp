@@ -35,6 +35,10 @@ const char* usage_text =
     "  --no-combine         one request per round instead of combining queued requests\n"
     "  --no-fast-path       prepare before every accept instead of piggybacking it\n"
     "  --compact-mb N       rewrite the log as a snapshot once it passes N MiB (default 64)\n"
+    "  --rejoin-if-corrupt  if the log is corrupt in the middle, move it aside to\n"
+    "                       PATH/rrseq.log.corrupt-N (never deleted) and start without state:\n"
+    "                       the node rejoins from a majority of its peers before serving.\n"
+    "                       Without it the node refuses to start, naming the file and offset.\n"
     "  --help               this text\n"
     "\n"
     "Stops cleanly on SIGINT or SIGTERM. Exit status: 0 stopped, 1 failed (see the log), 2 bad usage.\n";
@@ -84,6 +88,8 @@ int main(int argc, char** argv) {
       cfg.combine = false;
     } else if (a == "--no-fast-path") {
       cfg.fast_path = false;
+    } else if (a == "--rejoin-if-corrupt") {
+      cfg.rejoin_if_corrupt = true;
     } else if (a == "--compact-mb") {
       const std::string v = value();
       uint64_t mb = 0;
