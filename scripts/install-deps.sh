@@ -11,6 +11,8 @@ packages=(
   libbenchmark-dev       # rrseq-bench
   libasio-dev            # TCP transport
   gnuplot-nox            # bench/run.sh plot
+  clang                  # scripts/fuzz.sh: libFuzzer targets (the main build stays GCC)
+  libclang-rt-dev        # libFuzzer, AddressSanitizer and UBSan runtimes for clang
 )
 
 missing=()
