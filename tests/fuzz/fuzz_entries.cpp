@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -164,6 +165,20 @@ std::string check_refusal(SimEnv& env, const std::string& given, const std::stri
   return "";
 }
 
+// Where an intact record (complete, right checksum, known type) starts at or
+// after `from`, if anywhere. Deliberately slow and simple: read_log of exactly
+// the record that a header at each offset announces.
+std::optional<uint64_t> intact_record_from(std::string_view log, uint64_t from) {
+  for (uint64_t at = from; at + log_record_header_bytes <= log.size(); ++at) {
+    ByteReader r(bytes_of(log.substr(at + 4, 4)));
+    uint32_t length = 0;
+    (void)r.get_u32(&length);
+    if (length > log.size() - at - log_record_header_bytes) continue;
+    if (read_log(bytes_of(log.substr(at, log_record_header_bytes + length))).payloads.size() == 1) return at;
+  }
+  return std::nullopt;
+}
+
 // Storage::open recovered `given` into `s` and `opened`.
 std::string check_recovered(SimEnv& env, const std::string& given, std::unique_ptr<Storage> s,
                             const OpenedStorage& opened) {
@@ -177,6 +192,14 @@ std::string check_recovered(SimEnv& env, const std::string& given, std::unique_p
     return "log_bytes " + std::to_string(s->log_bytes()) + ", the file has " + std::to_string(kept.size());
   }
   if (opened.lost_state || !opened.set_aside.empty()) return "lost state with no log set aside";
+  // What a torn write leaves has nothing intact after it: an intact record
+  // there was written after the bad one, so cutting it would lose synced state.
+  if (kept.size() < given.size()) {
+    if (auto at = intact_record_from(given, kept.size() + 1)) {
+      return "recovery cut the log at offset " + std::to_string(kept.size()) +
+             " as a torn tail, but an intact record follows at offset " + std::to_string(*at);
+    }
+  }
 
   // A record appended now is read back after the recovered ones.
   const StorageRecord extra = IncarnationRecord{opened.state.incarnation + 1};

@@ -62,6 +62,8 @@ std::vector<std::pair<std::string, std::string>> logs() {
   torn.resize(torn.size() - 5);
   std::string corrupt = intact;
   corrupt[log_of({records[0]}).size() + log_record_header_bytes] ^= 0x20;  // second record's payload
+  std::string long_length = intact;  // the second record claims the rest of the file
+  long_length[log_of({records[0]}).size() + 4 + 3] = '\x7f';
   std::string bad_tag;
   append_log_record(std::string("\x09", 1), bad_tag);
   return {
@@ -70,6 +72,7 @@ std::vector<std::pair<std::string, std::string>> logs() {
       {"log-torn-tail", torn},
       {"log-corrupt-middle", corrupt},
       {"log-bad-tag-good-checksum", intact + bad_tag + intact},
+      {"log-length-past-end-mid", long_length},
   };
 }
 
