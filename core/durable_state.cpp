@@ -182,13 +182,13 @@ void DurableState::apply(const StorageRecord& r) {
 std::vector<StorageRecord> DurableState::snapshot() const {
   std::vector<StorageRecord> out;
   out.reserve(3 + epoch_seen.size() + sequences.size());
-  if (initialized) out.emplace_back(std::in_place_type<InitializedRecord>);
-  out.emplace_back(std::in_place_type<IncarnationRecord>, incarnation);
-  if (!floor.is_zero()) out.emplace_back(std::in_place_type<FloorRecord>, floor);
-  for (const auto& [node, epoch] : epoch_seen) {
-    out.emplace_back(std::in_place_type<EpochSeenRecord>, node, epoch);
-  }
-  for (const auto& [name, state] : sequences) out.emplace_back(std::in_place_type<SeqRecord>, state);
+  // Braces, not in_place_type with arguments: clang before 16 (the fuzz build)
+  // cannot build an aggregate from parentheses.
+  if (initialized) out.emplace_back(InitializedRecord{});
+  out.emplace_back(IncarnationRecord{incarnation});
+  if (!floor.is_zero()) out.emplace_back(FloorRecord{floor});
+  for (const auto& [node, epoch] : epoch_seen) out.emplace_back(EpochSeenRecord{node, epoch});
+  for (const auto& [name, state] : sequences) out.emplace_back(SeqRecord{state});
   return out;
 }
 

@@ -6,7 +6,10 @@
 // checksum fails while it reaches the end of the file, is a torn tail: the
 // writer died there, recovery truncates it. A checksum failure with bytes
 // after it is corruption in the middle: recovery reports the offset and the
-// node refuses to serve from it.
+// node refuses to serve from it. So is a bad record of any kind with an
+// intact record anywhere after it: a torn write leaves nothing intact behind
+// it, so a bad length field must not pass for a torn tail and cut synced
+// records off.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -19,6 +22,9 @@ namespace rrseq {
 
 inline constexpr size_t log_record_header_bytes = 9;
 inline constexpr uint8_t log_record_type_full = 1;
+// Payload bytes read_log checksums while looking for an intact record after a
+// bad one; past that it calls the bad record corruption, the safe side.
+inline constexpr uint64_t log_tail_scan_bytes_max = uint64_t{64} << 20;
 
 // Appends the framed record to `out`.
 void append_log_record(std::string_view payload, std::string& out);

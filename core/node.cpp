@@ -23,7 +23,9 @@ Node::Node(NodeConfig cfg, DurableState recovered, uint64_t rng_seed, TimeUs now
     return;
   }
   phase_ = Phase::rejoining;
-  out_.log.push_back("no state: rejoining from a majority of peers");
+  out_.log.push_back(cfg_.lost_state
+                         ? "lost its state: rejoining from a majority of peers (never bootstrapping)"
+                         : "no state: rejoining from a majority of peers");
   std::vector<PeerSend> sends;
   rejoin_.emplace(cfg_, rng_, now, sends);
   std::optional<RejoinOutcome> done = rejoin_->decide(sends);

@@ -18,6 +18,9 @@ struct NodeConfig {
   uint32_t nodes = 3;
   Protocol protocol = Protocol::ballot;
   bool durable = false;  // false: memory mode, nothing is written
+  // The node had state and lost it (its corrupt log was set aside): it must
+  // rejoin from a majority of the others and never bootstrap a new cluster.
+  bool lost_state = false;
   bool combine = true;   // serve all queued requests of one sequence with one round
   bool fast_path = true; // piggyback the next prepare on each accept (ballot protocol)
   bool group_commit = true;  // durable: one sync covers every record written so far, not just the next

@@ -62,7 +62,9 @@ std::optional<RejoinOutcome> Rejoin::decide(std::vector<PeerSend>& out) {
     start_fence(round + 1, out);
     return std::nullopt;
   }
-  if (empty + 1 >= majority(cfg_.nodes)) {
+  // A node that knows it lost state must not count itself as empty: what it lost
+  // may have been part of the quorum behind IDs already granted.
+  if (!cfg_.lost_state && empty + 1 >= majority(cfg_.nodes)) {
     RejoinOutcome o;
     o.bootstrap = true;
     return o;

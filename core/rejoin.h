@@ -8,7 +8,8 @@
 //    every epoch this node used before, since each of those was recorded by a
 //    majority of the others (step 2) and any two such majorities intersect.
 //    If instead a majority of the whole cluster (this node included) reports no
-//    state, the cluster is new: the node bootstraps empty with epoch 0.
+//    state, the cluster is new: the node bootstraps empty with epoch 0. A node
+//    that knows it lost its state (NodeConfig::lost_state) never bootstraps.
 // 2. Fence. A node-wide prepare with a fresh ballot F on a majority of the other
 //    nodes: each peer records F as a floor under every sequence's promise (known
 //    or not) and answers with all its sequences. An accept this node

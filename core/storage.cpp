@@ -10,6 +10,65 @@ uint64_t framed_bytes(const std::vector<std::string>& payloads) {
   return n;
 }
 
+struct Replayed {
+  uint64_t file_bytes = 0;
+  LogReadResult log;                   // the intact prefix, and a torn tail after it if any
+  std::vector<StorageRecord> records;  // decoded from log.payloads
+  std::string corruption;              // "<path> offset N: why" when corrupt in the middle
+};
+
+// Reads and decodes the whole log before anything touches the file. A record
+// whose checksum passed but whose fields are wrong is corruption too.
+Result replay_log(Env& env, const std::string& path, Replayed* out) {
+  std::string contents;
+  if (Result r = env.read_all(path, &contents); !r.is_ok()) return r;
+  out->file_bytes = contents.size();
+  out->log = read_log({reinterpret_cast<const uint8_t*>(contents.data()), contents.size()});
+  if (out->log.corrupt) {
+    out->corruption = path + " " + out->log.error;
+    return Result::ok();
+  }
+  out->records.reserve(out->log.payloads.size());
+  uint64_t offset = 0;
+  for (const auto& payload : out->log.payloads) {
+    auto decoded =
+        decode_record({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()});
+    if (auto* err = std::get_if<DecodeError>(&decoded)) {
+      out->corruption = path + " offset " + std::to_string(offset) + ": " + err->reason;
+      return Result::ok();
+    }
+    out->records.push_back(std::move(std::get<StorageRecord>(decoded)));
+    offset += log_record_header_bytes + payload.size();
+  }
+  return Result::ok();
+}
+
+std::string corrupt_log_path(const std::string& dir, uint32_t n) {
+  return dir + "/" + corrupt_log_prefix + std::to_string(n);
+}
+
+// Renames the log to the first free rrseq.log.corrupt-<n> and makes that durable.
+Result set_aside_log(Env& env, const std::string& dir, const std::string& path,
+                     std::string* moved_to) {
+  for (uint32_t n = 1; n <= corrupt_logs_max; ++n) {
+    const std::string to = corrupt_log_path(dir, n);
+    if (env.exists(to)) continue;
+    if (Result r = env.rename(path, to); !r.is_ok()) return r;
+    if (Result r = env.sync_dir(dir); !r.is_ok()) return r;
+    *moved_to = to;
+    return Result::ok();
+  }
+  return Result::error(dir + " already holds " + std::to_string(corrupt_logs_max) + " logs set aside (" +
+                       corrupt_log_prefix + "1..); inspect and remove them");
+}
+
+bool holds_set_aside_log(Env& env, const std::string& dir) {
+  for (uint32_t n = 1; n <= corrupt_logs_max; ++n) {
+    if (env.exists(corrupt_log_path(dir, n))) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Storage::Storage(Env& env, std::string dir, std::unique_ptr<LogWriter> writer, uint64_t log_bytes)
@@ -20,7 +79,7 @@ Storage::Storage(Env& env, std::string dir, std::unique_ptr<LogWriter> writer, u
       log_bytes_(log_bytes) {}
 
 Result Storage::open(Env& env, const std::string& dir, std::unique_ptr<Storage>* out,
-                     OpenedStorage* opened) {
+                     OpenedStorage* opened, OnCorruptLog on_corrupt) {
   if (Result r = env.create_dir(dir); !r.is_ok()) return r;
   const std::string path = dir + "/" + log_file_name;
   *opened = OpenedStorage{};
@@ -29,44 +88,37 @@ Result Storage::open(Env& env, const std::string& dir, std::unique_ptr<Storage>*
     if (Result r = env.remove(tmp); !r.is_ok()) return r;
     opened->notes.push_back(tmp + ": removed, left by an interrupted compaction");
   }
-  const bool created = !env.exists(path);
+  bool created = !env.exists(path);
   uint64_t log_bytes = 0;
 
   if (!created) {
-    std::string contents;
-    if (Result r = env.read_all(path, &contents); !r.is_ok()) return r;
-    const auto* bytes = reinterpret_cast<const uint8_t*>(contents.data());
-    LogReadResult log = read_log({bytes, contents.size()});
-    if (log.corrupt) {
-      return Result::error(path + " " + log.error + "; refusing to serve from a corrupted log");
-    }
-
-    // Decode everything before touching the file: a record whose checksum
-    // passed but whose fields are wrong is corruption too.
-    std::vector<StorageRecord> records;
-    records.reserve(log.payloads.size());
-    uint64_t offset = 0;
-    for (const auto& payload : log.payloads) {
-      auto decoded = decode_record(
-          {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()});
-      if (auto* err = std::get_if<DecodeError>(&decoded)) {
-        return Result::error(path + " offset " + std::to_string(offset) + ": " + err->reason +
-                             "; refusing to serve from a corrupted log");
+    Replayed replayed;
+    if (Result r = replay_log(env, path, &replayed); !r.is_ok()) return r;
+    if (!replayed.corruption.empty()) {
+      if (on_corrupt == OnCorruptLog::refuse) {
+        return Result::error(replayed.corruption + "; refusing to serve from a corrupted log");
       }
-      records.push_back(std::move(std::get<StorageRecord>(decoded)));
-      offset += log_record_header_bytes + payload.size();
+      std::string moved_to;
+      if (Result r = set_aside_log(env, dir, path, &moved_to); !r.is_ok()) {
+        return Result::error(replayed.corruption + "; cannot set the log aside: " + r.message());
+      }
+      opened->set_aside = replayed.corruption + "; moved to " + moved_to;
+      created = true;  // a fresh, empty log takes its place
+    } else {
+      const LogReadResult& log = replayed.log;
+      if (log.torn_tail) {
+        if (Result r = env.truncate(path, log.valid_bytes); !r.is_ok()) return r;
+        opened->notes.push_back(path + ": truncated torn tail at offset " +
+                                std::to_string(log.bad_offset) + " (" +
+                                std::to_string(replayed.file_bytes - log.valid_bytes) + " bytes)");
+      }
+      log_bytes = log.valid_bytes;
+      for (const auto& rec : replayed.records) opened->state.apply(rec);
+      opened->notes.push_back(path + ": recovered " + std::to_string(replayed.records.size()) +
+                              " records");
     }
-
-    if (log.torn_tail) {
-      if (Result r = env.truncate(path, log.valid_bytes); !r.is_ok()) return r;
-      opened->notes.push_back(path + ": truncated torn tail at offset " +
-                              std::to_string(log.bad_offset) + " (" +
-                              std::to_string(contents.size() - log.valid_bytes) + " bytes)");
-    }
-    log_bytes = log.valid_bytes;
-    for (const auto& rec : records) opened->state.apply(rec);
-    opened->notes.push_back(path + ": recovered " + std::to_string(records.size()) + " records");
   }
+  opened->lost_state = !opened->state.initialized && holds_set_aside_log(env, dir);
 
   std::unique_ptr<AppendFile> file;
   if (Result r = env.open_append(path, &file); !r.is_ok()) return r;

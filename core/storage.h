@@ -1,7 +1,9 @@
 #pragma once
 // A node's data directory: one log file of StorageRecords on an Env.
 // open() replays it: a torn tail is truncated (and said in `notes`), a corrupt
-// record in the middle is an error naming the file and offset.
+// record in the middle is an error naming the file and offset, or, when asked,
+// the corrupt log is set aside (renamed, never deleted) and the node starts
+// without state, to rejoin from a majority of its peers.
 // compact() rewrites the log as a snapshot of the state: written to
 // rrseq.log.tmp, synced, then renamed over rrseq.log (the commit point). A tmp
 // file left by a crash before the rename is removed by the next open().
@@ -17,18 +19,33 @@ namespace rrseq {
 
 inline constexpr const char* log_file_name = "rrseq.log";
 inline constexpr const char* log_tmp_file_name = "rrseq.log.tmp";
+// A corrupt log set aside becomes rrseq.log.corrupt-<n>, n = 1..corrupt_logs_max.
+inline constexpr const char* corrupt_log_prefix = "rrseq.log.corrupt-";
+inline constexpr uint32_t corrupt_logs_max = 100;  // set-aside logs kept in one directory
+
+// What open() does with a log that is corrupt in the middle.
+enum class OnCorruptLog {
+  refuse,     // fail with the file and offset; the file is left untouched
+  set_aside,  // rename it to rrseq.log.corrupt-<n>, sync the directory, start empty
+};
 
 struct OpenedStorage {
   DurableState state;
   std::vector<std::string> notes;  // readable lines for the node's log: records read, tail truncated
+  std::string set_aside;           // set_aside only: "<log> offset N: why; moved to <path>"
+  // The state is empty but a set-aside log lies in the directory: this node had
+  // state and lost it, so it must rejoin and never bootstrap a new cluster. Stays
+  // true across restarts until the node has state again.
+  bool lost_state = false;
 };
 
 // `env` must outlive the Storage.
 class Storage {
  public:
-  // Opens or creates `dir`/rrseq.log and recovers the state in it.
+  // Opens or creates `dir`/rrseq.log and recovers the state in it. Errors that
+  // are not corruption (I/O) always fail, whatever `on_corrupt` says.
   static Result open(Env& env, const std::string& dir, std::unique_ptr<Storage>* out,
-                     OpenedStorage* opened);
+                     OpenedStorage* opened, OnCorruptLog on_corrupt = OnCorruptLog::refuse);
 
   Result append(const std::vector<std::string>& encoded_records);
   Result sync();

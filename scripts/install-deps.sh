@@ -12,6 +12,8 @@ packages=(
   libasio-dev            # TCP transport
   libssl-dev             # HMAC-SHA256 and nonces for peer authentication (--cluster-key)
   gnuplot-nox            # bench/run.sh plot
+  clang                  # scripts/fuzz.sh: libFuzzer targets (the main build stays GCC)
+  libclang-rt-dev        # libFuzzer, AddressSanitizer and UBSan runtimes for clang
 )
 
 missing=()

@@ -106,11 +106,19 @@ TEST(LogFormat, OversizedLengthIsRejected) {
   const size_t second = log_record_header_bytes + 5;
   std::string middle = log;
   put_u32_at(middle, second + 4, log_record_bytes_max + 1);
-  // The claimed length reaches past EOF, so it reads as a torn tail.
+  // The claimed length reaches past EOF, but "last" is intact after it: corruption.
   LogReadResult r = read_log(bytes_of(middle));
-  EXPECT_TRUE(r.torn_tail);
+  EXPECT_TRUE(r.corrupt);
   EXPECT_EQ(r.bad_offset, second);
   EXPECT_NE(r.error.find("length too large"), std::string::npos) << r.error;
+
+  // The same bad length on the last record: a torn tail.
+  std::string at_end = framed({"first"});
+  append_log_record(std::string(100, 'y'), at_end);
+  put_u32_at(at_end, second + 4, log_record_bytes_max + 1);
+  r = read_log(bytes_of(at_end));
+  EXPECT_TRUE(r.torn_tail);
+  EXPECT_EQ(r.bad_offset, second);
 
   // With more bytes after the claimed end than it claims: corruption.
   std::string big = middle + std::string(log_record_bytes_max + 64, '\0');
@@ -119,6 +127,46 @@ TEST(LogFormat, OversizedLengthIsRejected) {
   EXPECT_EQ(r.bad_offset, second);
   EXPECT_EQ(r.payloads, std::vector<std::string>{"first"});
   EXPECT_NE(r.error.find("length too large"), std::string::npos) << r.error;
+}
+
+// A bit flip in a length field of the middle makes a record claim the rest of
+// the file. Reading it as a torn tail would cut every synced record after it.
+TEST(LogFormat, LengthPastTheEndWithIntactRecordsAfterItIsCorruption) {
+  std::string log = framed(kPayloads);
+  const size_t second = log_record_header_bytes + kPayloads[0].size();
+  log[second + 4 + 2] ^= 0x01;  // length 0 -> 65536: past the end of this small log
+  LogReadResult r = read_log(bytes_of(log));
+  EXPECT_TRUE(r.corrupt);
+  EXPECT_FALSE(r.torn_tail);
+  EXPECT_EQ(r.bad_offset, second);
+  EXPECT_EQ(r.payloads, std::vector<std::string>{kPayloads[0]});
+  EXPECT_EQ(r.error, "offset " + std::to_string(second) + ": payload cut short (" +
+                         std::to_string(log.size() - second - log_record_header_bytes) +
+                         " of 65536 bytes), but an intact record follows at offset " +
+                         std::to_string(second + log_record_header_bytes));
+}
+
+// Looking for an intact record after a bad one checksums at most
+// log_tail_scan_bytes_max bytes; past that the bad record counts as corruption.
+TEST(LogFormat, TailScanPastItsLimitCallsItCorruption) {
+  std::string record;  // a full-size record whose checksum fails
+  append_log_record(std::string(log_record_bytes_max, '\0'), record);
+  record[0] ^= 0x01;
+  std::string log = framed({"first"});
+  const size_t second = log.size();
+  std::string bad_header = framed({"x"});
+  put_u32_at(bad_header, 4, UINT32_MAX);  // claims the rest of the file
+  log += bad_header.substr(0, log_record_header_bytes);
+  for (int i = 0; i < 4; ++i) log += record;
+  LogReadResult within = read_log(bytes_of(log));
+  EXPECT_TRUE(within.torn_tail) << within.error;
+  while (log.size() - second <= log_tail_scan_bytes_max + log_record_bytes_max) log += record;
+  LogReadResult past = read_log(bytes_of(log));
+  EXPECT_TRUE(past.corrupt);
+  EXPECT_EQ(past.bad_offset, second);
+  EXPECT_NE(past.error.find("more than " + std::to_string(log_tail_scan_bytes_max) + " bytes after it"),
+            std::string::npos)
+      << past.error;
 }
 
 TEST(LogFormat, UnknownTypeIsRejected) {

@@ -222,6 +222,48 @@ TEST(Node, NodeWithoutStateRefusesClientsAndQuorumsUntilItRejoins) {
   EXPECT_EQ(c.replies[0].from, 11u);
 }
 
+TEST(Node, DurableNodeWithAnEmptyDirectoryRejoinsAnExistingClusterInsteadOfBootstrapping) {
+  Cluster c(3, /*durable=*/true);
+  c.settle();
+  c.request(0, 1, 10);
+  c.settle();
+  NodeConfig cfg;
+  cfg.self = 2;
+  cfg.nodes = 3;
+  cfg.durable = true;
+  c.nodes[2] = std::make_unique<Node>(cfg, DurableState{}, 7, 0);  // its data directory is gone
+  c.settle();
+  ASSERT_TRUE(c.nodes[2]->serving());
+  EXPECT_EQ(c.nodes[2]->acceptor().state().sequences.at("s").value, 11u);  // adopted, not empty
+  EXPECT_EQ(incarnation_epoch(c.nodes[2]->incarnation()), 1u);             // a fresh epoch
+  c.replies.clear();
+  c.request(2, 2, 1);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 1u);
+  EXPECT_EQ(c.replies[0].from, 11u);
+}
+
+// The one answer from a peer that never had state either: enough for a node
+// that may be new to bootstrap (3 nodes: 2 of 3 empty), never for one that
+// knows it lost state.
+bool bootstraps_on_one_empty_answer(bool lost_state) {
+  NodeConfig cfg;
+  cfg.self = 2;
+  cfg.nodes = 3;
+  cfg.lost_state = lost_state;
+  Node n(cfg, DurableState{}, 7, 0);
+  NodeOutput out = n.take_output();
+  const auto* ask = out.peer_sends.empty() ? nullptr : std::get_if<EpochRequest>(&out.peer_sends[0].msg);
+  if (!ask) throw std::runtime_error("no EpochRequest sent");
+  n.on_peer_message(1, EpochReply{ask->attempt, false, 0, Ballot{}}, 0);
+  return n.serving();
+}
+
+TEST(Node, NodeThatLostItsStateNeverBootstraps) {
+  EXPECT_TRUE(bootstraps_on_one_empty_answer(false));
+  EXPECT_FALSE(bootstraps_on_one_empty_answer(true));
+}
+
 TEST(Node, FreshClusterBootstrapsFromEmpty) {
   Cluster c(3, false, DurableState{});
   c.settle();

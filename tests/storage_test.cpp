@@ -331,6 +331,115 @@ TEST(Storage, UndecodableRecordWithGoodChecksumRefusesToOpen) {
   EXPECT_NE(r.message().find("unknown record tag 99"), std::string::npos) << r.message();
 }
 
+// ---- --rejoin-if-corrupt: OnCorruptLog::set_aside ----
+
+// Writes one_of_each() and flips a byte inside the second record; returns the
+// second record's offset.
+size_t write_corrupt_log(SimEnv& env) {
+  OpenedStorage opened;
+  auto s = open_ok(env, &opened);
+  EXPECT_TRUE(s->append(encode_all(one_of_each())).is_ok());
+  EXPECT_TRUE(s->sync().is_ok());
+  const size_t second = log_record_header_bytes + encode_record(one_of_each()[0]).size();
+  EXPECT_TRUE(env.corrupt_byte(kPath, second + log_record_header_bytes + 2).is_ok());
+  return second;
+}
+
+std::string file_of(SimEnv& env, const std::string& path) {
+  std::string out;
+  EXPECT_TRUE(env.read_all(path, &out).is_ok()) << path;
+  return out;
+}
+
+const std::string kFirstAside = std::string(kDir) + "/" + corrupt_log_prefix + "1";
+
+TEST(Storage, CorruptLogIsSetAsideWhenAskedAndTheNodeStartsWithoutState) {
+  SimEnv env;
+  const size_t second = write_corrupt_log(env);
+  const std::string corrupt = file_of(env, kPath);
+
+  std::unique_ptr<Storage> s;
+  OpenedStorage o;
+  Result r = Storage::open(env, kDir, &s, &o, OnCorruptLog::set_aside);
+  ASSERT_TRUE(r.is_ok()) << r.message();
+  EXPECT_EQ(o.set_aside, kPath + " offset " + std::to_string(second) + ": checksum mismatch; moved to " +
+                             kFirstAside);
+  EXPECT_EQ(file_of(env, kFirstAside), corrupt);  // kept whole for a person to inspect
+  EXPECT_EQ(file_of(env, kPath), "");
+  EXPECT_EQ(fingerprint(o.state), fingerprint(DurableState{}));
+  EXPECT_TRUE(o.lost_state);
+
+  // Every restart knows it lost state until the node has state again.
+  s.reset();
+  OpenedStorage again;
+  s = open_ok(env, &again);
+  EXPECT_TRUE(again.lost_state);
+  EXPECT_EQ(again.set_aside, "");
+  ASSERT_TRUE(s->append(encode_all({InitializedRecord{}})).is_ok());
+  ASSERT_TRUE(s->sync().is_ok());
+  s.reset();
+  OpenedStorage rejoined;
+  s = open_ok(env, &rejoined);
+  EXPECT_FALSE(rejoined.lost_state);
+  EXPECT_TRUE(rejoined.state.initialized);
+  EXPECT_EQ(file_of(env, kFirstAside), corrupt);
+}
+
+TEST(Storage, ASecondCorruptLogIsSetAsideNextToTheFirst) {
+  SimEnv env;
+  write_corrupt_log(env);
+  std::unique_ptr<Storage> s;
+  OpenedStorage o;
+  ASSERT_TRUE(Storage::open(env, kDir, &s, &o, OnCorruptLog::set_aside).is_ok());
+  s.reset();
+  write_corrupt_log(env);
+  const std::string second_corrupt = file_of(env, kPath);
+  ASSERT_TRUE(Storage::open(env, kDir, &s, &o, OnCorruptLog::set_aside).is_ok());
+  const std::string second_aside = std::string(kDir) + "/" + corrupt_log_prefix + "2";
+  EXPECT_NE(o.set_aside.find("moved to " + second_aside), std::string::npos) << o.set_aside;
+  EXPECT_EQ(file_of(env, second_aside), second_corrupt);
+  EXPECT_TRUE(env.exists(kFirstAside));
+}
+
+TEST(Storage, SetAsideRefusesWhenTheDirectoryHoldsTooManyAndTouchesNothing) {
+  SimEnv env;
+  const size_t second = write_corrupt_log(env);
+  const std::string corrupt = file_of(env, kPath);
+  for (uint32_t n = 1; n <= corrupt_logs_max; ++n) {
+    std::unique_ptr<AppendFile> f;
+    ASSERT_TRUE(env.open_append(std::string(kDir) + "/" + corrupt_log_prefix + std::to_string(n), &f).is_ok());
+  }
+  std::unique_ptr<Storage> s;
+  OpenedStorage o;
+  Result r = Storage::open(env, kDir, &s, &o, OnCorruptLog::set_aside);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.message().rfind(kPath + " offset " + std::to_string(second) + ": checksum mismatch; cannot set the log aside: ", 0), 0u)
+      << r.message();
+  EXPECT_EQ(file_of(env, kPath), corrupt);
+}
+
+TEST(Storage, TornTailIsTruncatedNotSetAside) {
+  SimEnv env;
+  OpenedStorage opened;
+  auto s = open_ok(env, &opened);
+  ASSERT_TRUE(s->append(encode_all(one_of_each())).is_ok());
+  ASSERT_TRUE(s->sync().is_ok());
+  s.reset();
+  const uint64_t intact = file_of(env, kPath).size();
+  {
+    std::unique_ptr<AppendFile> f;
+    ASSERT_TRUE(env.open_append(kPath, &f).is_ok());
+    ASSERT_TRUE(f->append(std::string(5, '\x01')).is_ok());  // a record header cut short
+  }
+  OpenedStorage o;
+  ASSERT_TRUE(Storage::open(env, kDir, &s, &o, OnCorruptLog::set_aside).is_ok());
+  EXPECT_EQ(o.set_aside, "");
+  EXPECT_FALSE(o.lost_state);
+  EXPECT_FALSE(env.exists(kFirstAside));
+  EXPECT_EQ(s->log_bytes(), intact);
+  EXPECT_EQ(fingerprint(o.state), fingerprint(state_of(one_of_each())));
+}
+
 TEST(Storage, CompactionKeepsTheStateThroughATornCrash) {
   for (uint64_t seed = 0; seed < 20; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));

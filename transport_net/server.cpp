@@ -103,9 +103,9 @@ class Server::Impl {
     ncfg.durable = !cfg_.data_dir.empty();
     if (ncfg.durable) {
       OpenedStorage opened;
-      Result r = Storage::open(env_, cfg_.data_dir, &storage_, &opened);
+      Result r = open_storage(&opened);
       if (!r.is_ok()) return r;
-      for (const auto& note : opened.notes) log(LogLevel::info, note);
+      ncfg.lost_state = opened.lost_state;
       recovered = std::move(opened.state);
     }
     t0_ = SteadyClock::now();
@@ -156,6 +156,23 @@ class Server::Impl {
     uint64_t backoff_ms = reconnect_delay_ms_min;
     asio::steady_timer retry;
   };
+
+  // Recovers the data directory. With --rejoin-if-corrupt a log corrupt in the
+  // middle is set aside and the node starts without state (it then rejoins).
+  Result open_storage(OpenedStorage* opened) {
+    if (cfg_.rejoin_if_corrupt && nodes_ == 1) {
+      return Result::error("--rejoin-if-corrupt: a one-node cluster has no peers to rejoin from");
+    }
+    const auto on_corrupt = cfg_.rejoin_if_corrupt ? OnCorruptLog::set_aside : OnCorruptLog::refuse;
+    if (Result r = Storage::open(env_, cfg_.data_dir, &storage_, opened, on_corrupt); !r.is_ok()) return r;
+    for (const auto& note : opened->notes) log(LogLevel::info, note);
+    if (!opened->set_aside.empty()) {
+      log(LogLevel::error, "CORRUPT LOG " + opened->set_aside +
+                               " (--rejoin-if-corrupt): starting WITHOUT state; serving only after a safe "
+                               "rejoin from a majority of the other nodes");
+    }
+    return Result::ok();
+  }
 
   TimeUs now_us() const {
     return static_cast<TimeUs>(

@@ -30,6 +30,9 @@ struct ServerConfig {
   std::optional<Address> metrics;          // serve Prometheus text at http://ADDR/metrics
   // The shared secret peers must prove they hold (peer_auth.h); none: peers are not authenticated.
   std::optional<std::string> cluster_key;
+  // A log corrupt in the middle is set aside (rrseq.log.corrupt-<n>) and the node
+  // rejoins without state, instead of refusing to start.
+  bool rejoin_if_corrupt = false;
 };
 
 class Server {

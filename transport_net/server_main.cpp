@@ -42,6 +42,10 @@ const char* usage_text =
     "  --no-group-commit    one fdatasync per record instead of one for all written meanwhile\n"
     "  --compact-mb N       rewrite the log as a snapshot once it passes N MiB (default 64)\n"
     "  --metrics ADDR       serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9101)\n"
+    "  --rejoin-if-corrupt  if the log is corrupt in the middle, move it aside to\n"
+    "                       PATH/rrseq.log.corrupt-N (never deleted) and start without state:\n"
+    "                       the node rejoins from a majority of its peers before serving.\n"
+    "                       Without it the node refuses to start, naming the file and offset.\n"
     "  --help               this text\n"
     "\n"
     "Stops cleanly on SIGINT or SIGTERM. Exit status: 0 stopped, 1 failed (see the log), 2 bad usage.\n";
@@ -96,6 +100,8 @@ int main(int argc, char** argv) {
       cfg.fast_path = false;
     } else if (a == "--no-group-commit") {
       cfg.group_commit = false;
+    } else if (a == "--rejoin-if-corrupt") {
+      cfg.rejoin_if_corrupt = true;
     } else if (a == "--compact-mb") {
       const std::string v = value();
       uint64_t mb = 0;

@@ -1,0 +1,7 @@
+// libFuzzer target: arbitrary bytes as one wire frame (checks in fuzz_entries.h).
+#include "tests/fuzz/fuzz_entries.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  rrseq::fuzz::abort_on_problem(rrseq::fuzz::check_frame({data, size}));
+  return 0;
+}
