@@ -41,9 +41,8 @@
 #include <vector>
 
 #include "rrseq/client.h"
-#include "transport_net/address.h"
+#include "transport_net/local_cluster.h"
 #include "transport_net/log.h"
-#include "transport_net/server.h"
 
 namespace rrseq::bench {
 namespace {
@@ -163,99 +162,55 @@ Reference reference(const std::string& family, uint64_t buf, Workload w, const s
 }
 
 // ---------------------------------------------------------------------------
-// In-process clusters, one per ClusterKnobs label, started on first use.
+// In-process clusters, one per ClusterKnobs label, started on first use; only
+// the one in use runs, so an idle cluster takes nothing from the measured one.
 
-Address must_parse(const std::string& text) {
-  std::string err;
-  auto a = parse_address(text, &err);
-  if (!a) throw std::runtime_error("address " + text + ": " + err);
-  return *a;
+// A fresh directory for a durable cluster's nodes ("" for memory mode or on failure).
+std::string make_data_root(bool durable, std::string* error) {
+  if (!durable) return "";
+  std::string tmpl = (std::filesystem::temp_directory_path() / "rrseq-bench-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) {
+    *error = "mkdtemp failed";
+    return "";
+  }
+  return tmpl;
 }
 
-class BenchCluster {
+class BenchCluster : public LocalCluster {
  public:
-  BenchCluster(const ClusterKnobs& knobs, std::string* error) {
-    set_log_level(LogLevel::warn);  // process-wide
-    if (knobs.durable) {
-      std::string tmpl = (std::filesystem::temp_directory_path() / "rrseq-bench-XXXXXX").string();
-      if (!mkdtemp(tmpl.data())) {
-        *error = "mkdtemp failed";
-        return;
-      }
-      data_root_ = tmpl;
-    }
-    for (size_t i = 0; i < cluster_nodes; ++i) {
-      ServerConfig cfg;
-      cfg.listen = must_parse("127.0.0.1:0");
-      cfg.log_level = LogLevel::warn;
-      if (!data_root_.empty()) {
-        cfg.data_dir = data_root_ + "/node" + std::to_string(i);
-        std::filesystem::create_directories(cfg.data_dir);
-      }
-      knobs.apply(cfg);
-      servers_.push_back(std::make_unique<Server>(cfg));
-    }
-    for (auto& s : servers_) {
-      Result r = s->open();
-      if (!r.is_ok()) {
-        *error = "open: " + r.message();
-        return;
-      }
-      addresses_.push_back(s->bound_address());
-    }
-    for (size_t i = 0; i < servers_.size(); ++i) {
-      std::vector<Address> peers;
-      for (size_t j = 0; j < servers_.size(); ++j)
-        if (j != i) peers.push_back(must_parse(addresses_[j]));
-      Result r = servers_[i]->start(peers);
-      if (!r.is_ok()) {
-        *error = "start node " + std::to_string(i) + ": " + r.message();
-        return;
-      }
-    }
-    stop_reasons_.resize(servers_.size());
-    for (size_t i = 0; i < servers_.size(); ++i)
-      threads_.emplace_back([this, i] { stop_reasons_[i] = servers_[i]->run(); });
-  }
-
-  ~BenchCluster() {
-    for (auto& s : servers_) s->stop();
-    for (auto& t : threads_) t.join();
-    for (size_t i = 0; i < stop_reasons_.size(); ++i)
-      if (!stop_reasons_[i].empty())
-        std::fprintf(stderr, "rrseq-bench: node %zu stopped by itself: %s\n", i, stop_reasons_[i].c_str());
-    servers_.clear();
+  BenchCluster(const ClusterKnobs& knobs, const std::string& data_root)
+      : LocalCluster(cluster_nodes, data_root, [&knobs](size_t, ServerConfig& cfg) { knobs.apply(cfg); }),
+        data_root_(data_root) {}
+  ~BenchCluster() override {
+    const std::vector<std::string> reasons = stop_all();
+    for (size_t i = 0; i < reasons.size(); ++i)
+      if (!reasons[i].empty()) std::fprintf(stderr, "rrseq-bench: node %zu stopped by itself: %s\n", i, reasons[i].c_str());
     if (!data_root_.empty()) {
       std::error_code ec;
       std::filesystem::remove_all(data_root_, ec);
     }
   }
 
-  // Client `i`'s server list: node i % N first, then the others in order.
-  std::vector<std::string> rotated(size_t i) const {
-    std::vector<std::string> v;
-    for (size_t k = 0; k < addresses_.size(); ++k) v.push_back(addresses_[(i + k) % addresses_.size()]);
-    return v;
-  }
-
  private:
-  std::vector<std::unique_ptr<Server>> servers_;
-  std::vector<std::string> addresses_;
-  std::vector<std::thread> threads_;
-  std::vector<std::string> stop_reasons_;
   std::string data_root_;
 };
 
-std::map<std::string, std::unique_ptr<BenchCluster>> clusters;
+std::string cluster_label;
+std::unique_ptr<BenchCluster> cluster;
 
 BenchCluster* cluster_for(const ClusterKnobs& knobs, std::string* error) {
-  auto& slot = clusters[knobs.label()];
-  if (!slot) {
-    auto c = std::make_unique<BenchCluster>(knobs, error);
-    if (!error->empty()) return nullptr;  // its destructor stops what did start
-    slot = std::move(c);
+  if (cluster && cluster_label == knobs.label()) return cluster.get();
+  cluster.reset();  // stops the previous one
+  const std::string data_root = make_data_root(knobs.durable, error);
+  if (!error->empty()) return nullptr;
+  auto c = std::make_unique<BenchCluster>(knobs, data_root);
+  if (!c->error().empty()) {
+    *error = c->error();
+    return nullptr;  // its destructor stops what did start
   }
-  return slot.get();
+  cluster = std::move(c);
+  cluster_label = knobs.label();
+  return cluster.get();
 }
 
 std::string fresh_sequence(const std::string& tag) {
@@ -590,7 +545,7 @@ int bench_main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   set_log_level(LogLevel::error);  // "peer down: server stopping" is expected now
-  clusters.clear();                // stops every node; removes durable data dirs
+  cluster.reset();                 // stops every node; removes durable data dirs
   return 0;
 }
 
