@@ -100,13 +100,15 @@ void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) 
     case Status::not_ready:
     case Status::overloaded:
     case Status::timeout:
+    case Status::too_many_requests:
       back_off(now);
       return;
     case Status::invalid_name:
     case Status::invalid_count:
     case Status::exhausted:
+    case Status::too_many_sequences:  // sequences are never removed: waiting does not help
       failed_ = true;
-      error_ = std::string("server refused the request: ") + status_name(r.status);
+      error_ = "server refused the request: " + status_text(r.status);
       out_.errors.push_back(error_);
       in_flight_.reset();
       return;

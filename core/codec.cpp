@@ -56,7 +56,7 @@ void fields(auto& ar, Is<AuthChallenge> auto& m) { ar(m.nonce); }
 void fields(auto& ar, Is<AuthProof> auto& m) { ar(m.mac); }
 // clang-format on
 
-constexpr uint8_t status_max = static_cast<uint8_t>(Status::timeout);
+constexpr uint8_t status_max = static_cast<uint8_t>(status_last);
 
 class Writer {
  public:

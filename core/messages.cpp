@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "core/limits.h"
+
 namespace rrseq {
 
 const char* status_name(Status s) {
@@ -20,8 +22,40 @@ const char* status_name(Status s) {
       return "overloaded";
     case Status::timeout:
       return "timeout";
+    case Status::too_many_sequences:
+      return "too_many_sequences";
+    case Status::too_many_requests:
+      return "too_many_requests";
   }
   return "unknown";
+}
+
+std::string status_text(Status s) {
+  const std::string name = status_name(s);
+  switch (s) {
+    case Status::ok:
+      return name;
+    case Status::not_ready:
+      return name + " (the node is rejoining or has no quorum yet)";
+    case Status::invalid_name:
+      return name + " (a sequence name is 1.." + std::to_string(seq_name_bytes_max) +
+             " bytes of [A-Za-z0-9_.-], seq_name_bytes_max)";
+    case Status::invalid_count:
+      return name + " (a request asks for 1.." + std::to_string(range_ids_max) + " IDs, range_ids_max)";
+    case Status::exhausted:
+      return "sequence exhausted (its next ID would pass id_max, 2^64 - 2; it never wraps)";
+    case Status::overloaded:
+      return name + " (the node's request queue is full)";
+    case Status::timeout:
+      return name + " (the node reached no quorum in time)";
+    case Status::too_many_sequences:
+      return name + " (the node already holds sequences_max, " + std::to_string(sequences_max) +
+             " sequences)";
+    case Status::too_many_requests:
+      return name + " (over conn_requests_in_flight_max, " + std::to_string(conn_requests_in_flight_max) +
+             " unanswered requests on one connection)";
+  }
+  return name;
 }
 
 namespace {

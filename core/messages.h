@@ -122,10 +122,15 @@ enum class Status : uint8_t {
   invalid_name = 2,   // sequence name empty, too long, or bad characters
   invalid_count = 3,  // count 0 or above range_ids_max
   exhausted = 4,      // the sequence would pass id_max
-  overloaded = 5,     // too many sequences or queued requests
+  overloaded = 5,     // the node's request queue is full; try again or elsewhere
   timeout = 6,        // the node could not reach a quorum in time
+  too_many_sequences = 7,  // a new sequence would pass sequences_max on this node
+  too_many_requests = 8,   // over conn_requests_in_flight_max unanswered on this connection
 };
+inline constexpr Status status_last = Status::too_many_requests;  // a new status goes above it
 const char* status_name(Status s);
+// What a refusal means, naming the limit behind it: "too_many_sequences (the node ...)".
+std::string status_text(Status s);
 
 // A client names a sequence and how many IDs it wants, never a value: no
 // client request can set a sequence or move it backwards (the seed's open SetID).

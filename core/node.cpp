@@ -132,9 +132,8 @@ void Node::on_client_request(ConnId conn, const ClientRequest& req, TimeUs now) 
   if (!valid_seq_name(req.seq)) return reply_client(conn, req, Status::invalid_name);
   if (req.count == 0 || req.count > range_ids_max) return reply_client(conn, req, Status::invalid_count);
   if (phase_ != Phase::serving) return reply_client(conn, req, Status::not_ready);
-  if (proposer_.queued() >= cfg_.queued_requests_max || !acceptor_.can_add_sequence(req.seq)) {
-    return reply_client(conn, req, Status::overloaded);
-  }
+  if (!acceptor_.can_add_sequence(req.seq)) return reply_client(conn, req, Status::too_many_sequences);
+  if (proposer_.queued() >= cfg_.queued_requests_max) return reply_client(conn, req, Status::overloaded);
   ProposerOutput po;
   proposer_.enqueue(PendingRequest{conn, req, now}, now, po);
   flush(po);

@@ -9,7 +9,7 @@
 
 namespace rrseq {
 
-inline constexpr size_t status_count = static_cast<size_t>(Status::timeout) + 1;
+inline constexpr size_t status_count = static_cast<size_t>(status_last) + 1;
 
 struct NodeStats {
   uint64_t grants = 0;            // client requests answered with a range

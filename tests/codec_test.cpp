@@ -158,7 +158,8 @@ RRSEQ_ARBITRARY(ClientReply, gen::set(&ClientReply::client), gen::set(&ClientRep
                 gen::set(&ClientReply::status,
                          gen::element(Status::ok, Status::not_ready, Status::invalid_name,
                                       Status::invalid_count, Status::exhausted, Status::overloaded,
-                                      Status::timeout)),
+                                      Status::timeout, Status::too_many_sequences,
+                                      Status::too_many_requests)),
                 gen::set(&ClientReply::from), gen::set(&ClientReply::to));
 RRSEQ_ARBITRARY(Hello, gen::set(&Hello::role), gen::set(&Hello::node), gen::set(&Hello::nodes),
                 gen::set(&Hello::cluster));
@@ -470,8 +471,8 @@ TEST(CodecRejects, BoolOtherThanZeroOrOne) {
 
 TEST(CodecRejects, UnknownStatus) {
   std::string body = encode_frame(ClientReply{1, 2, Status::ok, 3, 4}).substr(frame_header_bytes);
-  body[16] = 7;
-  EXPECT_EQ(rejection(sealed(type_of<ClientReply>(), body)), "body offset 16: unknown status 7");
+  body[16] = 9;  // one past the last status
+  EXPECT_EQ(rejection(sealed(type_of<ClientReply>(), body)), "body offset 16: unknown status 9");
 }
 
 TEST(CodecRejects, TrailingBytesAfterTheLastField) {
@@ -558,7 +559,17 @@ TEST(StatusName, NamesEveryStatus) {
   EXPECT_STREQ(status_name(Status::exhausted), "exhausted");
   EXPECT_STREQ(status_name(Status::overloaded), "overloaded");
   EXPECT_STREQ(status_name(Status::timeout), "timeout");
+  EXPECT_STREQ(status_name(Status::too_many_sequences), "too_many_sequences");
+  EXPECT_STREQ(status_name(Status::too_many_requests), "too_many_requests");
   EXPECT_STREQ(status_name(static_cast<Status>(200)), "unknown");
+}
+
+TEST(StatusText, NamesTheLimitBehindARefusal) {
+  EXPECT_NE(status_text(Status::exhausted).find("sequence exhausted"), std::string::npos);
+  EXPECT_NE(status_text(Status::too_many_sequences).find("sequences_max, 4096"), std::string::npos);
+  EXPECT_NE(status_text(Status::too_many_requests).find("conn_requests_in_flight_max, 64"), std::string::npos);
+  EXPECT_NE(status_text(Status::invalid_count).find("range_ids_max"), std::string::npos);
+  EXPECT_NE(status_text(Status::invalid_name).find("seq_name_bytes_max"), std::string::npos);
 }
 
 }  // namespace

@@ -137,6 +137,21 @@ TEST(Node, SequenceNearTheTopIsExhaustedNeverWrapped) {
   EXPECT_EQ(c.replies[1].status, Status::exhausted);
 }
 
+TEST(Node, ANewSequencePastTheLimitIsRefusedOldOnesServe) {
+  DurableState s = initialized_state();
+  for (size_t i = 0; i < sequences_max; ++i) {
+    const std::string name = "s" + std::to_string(i);
+    s.sequences[name] = SeqState{name, Ballot{}, Ballot{}, 0};
+  }
+  Cluster c(3, false, s);
+  c.request(0, 1, 1, "one_more");
+  c.request(0, 2, 1, "s7");
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 2u);
+  EXPECT_EQ(c.replies[0].status, Status::too_many_sequences);
+  EXPECT_EQ(c.replies[1].status, Status::ok);
+}
+
 TEST(Node, DurableNodeAnswersOnlyAfterItsRecordsAreSynced) {
   Cluster c(3, true);
   c.settle();  // the incarnation records of the three restarts are synced

@@ -439,7 +439,7 @@ void NetClient::on_message(uint32_t i, uint64_t gen, Message&& m) {
     return;
   }
   if (r->client != client_id_) return;
-  if (r->status != Status::ok) s.last_error = std::string("refused: ") + status_name(r->status);
+  if (r->status != Status::ok) s.last_error = "refused: " + status_text(r->status);
   if (pending_.active && pending_.request == r->request) pending_.active = false;
   const TimeUs now = now_us();
   session_.on_reply(i, *r, now);
@@ -451,7 +451,9 @@ void NetClient::on_conn_closed(uint32_t i, uint64_t gen, const std::string& reas
   if (closed_ || s.generation != gen) return;
   s.conn.reset();
   s.last_error = "connection lost: " + reason;
-  if (!s.hello_seen) s.last_error += " before answering our Hello (is the cluster name '" + options_.cluster + "' right?)";
+  if (!s.hello_seen)
+    s.last_error += " before answering our Hello (is the cluster name '" + options_.cluster +
+                    "' right, or is the server at its client connection limit?)";
   fail_pending(i);
 }
 
