@@ -1,8 +1,11 @@
 #include "transport_net/frame_conn.h"
 
-#include "transport_net/net_limits.h"
-
 namespace rrseq {
+
+void FrameConn::set_limits(size_t frame_bytes, size_t write_queue_bytes) {
+  frame_bytes_max_ = frame_bytes;
+  write_queue_bytes_max_ = write_queue_bytes;
+}
 
 void FrameConn::start(OnFrame on_frame, OnClose on_close) {
   on_frame_ = std::move(on_frame);
@@ -12,26 +15,65 @@ void FrameConn::start(OnFrame on_frame, OnClose on_close) {
   read_header();
 }
 
+auto FrameConn::watch_partial(size_t total) {
+  return [self = shared_from_this(), total](const asio::error_code& ec, size_t got) -> size_t {
+    if (ec || got >= total) return 0;
+    if (got > 0) self->frame_begun();
+    return total - got;
+  };
+}
+
+// A frame that has begun must finish within frame_arrival_ms_max. The timer
+// runs only while a frame is partly in, so whole frames (the usual case) and
+// idle connections cost nothing.
+void FrameConn::frame_begun() {
+  if (frame_timer_armed_ || closed_) return;
+  frame_timer_armed_ = true;
+  const uint64_t gen = ++frame_timer_gen_;
+  frame_timer_.expires_after(std::chrono::milliseconds(frame_arrival_ms_max));
+  frame_timer_.async_wait([self = shared_from_this(), gen](const asio::error_code& ec) {
+    if (ec || self->closed_ || !self->frame_timer_armed_ || gen != self->frame_timer_gen_) return;
+    self->fail("a frame did not arrive whole within " + std::to_string(frame_arrival_ms_max) +
+               " ms (frame_arrival_ms_max)");
+  });
+}
+
+void FrameConn::frame_done() {
+  if (!frame_timer_armed_) return;
+  frame_timer_armed_ = false;
+  frame_timer_.cancel();
+}
+
 void FrameConn::read_header() {
   frame_.resize(frame_header_bytes);
-  asio::async_read(socket_, asio::buffer(frame_.data(), frame_header_bytes),
-                   [self = shared_from_this()](const asio::error_code& ec, size_t) {
-                     if (self->closed_) return;
-                     if (ec) return self->close(ec == asio::error::eof ? "closed by peer" : ec.message());
-                     auto len = decode_header(std::span<const uint8_t>(self->frame_.data(), frame_header_bytes));
-                     if (auto* e = std::get_if<DecodeError>(&len)) return self->close("bad frame: " + e->reason);
-                     self->read_body(std::get<uint32_t>(len));
-                   });
+  asio::async_read(
+      socket_, asio::buffer(frame_.data(), frame_header_bytes), watch_partial(frame_header_bytes),
+      [self = shared_from_this()](const asio::error_code& ec, size_t) {
+        if (self->closed_) return;
+        if (ec) return self->close(ec == asio::error::eof ? "closed by peer" : ec.message());
+        auto len = decode_header(std::span<const uint8_t>(self->frame_.data(), frame_header_bytes));
+        if (auto* e = std::get_if<DecodeError>(&len)) return self->fail("bad frame: " + e->reason);
+        const uint32_t body_len = std::get<uint32_t>(len);
+        if (frame_header_bytes + body_len > self->frame_bytes_max_) {
+          return self->fail("frame of " + std::to_string(frame_header_bytes + body_len) +
+                            " bytes over this connection's limit of " + std::to_string(self->frame_bytes_max_));
+        }
+        // The body's bytes may not all be here yet: the deadline covers the wait.
+        asio::error_code ignored;
+        if (self->socket_.available(ignored) < body_len) self->frame_begun();
+        self->read_body(body_len);
+      });
 }
 
 void FrameConn::read_body(uint32_t body_len) {
-  frame_.resize(frame_header_bytes + body_len);  // body_len was checked against frame_bytes_max
-  asio::async_read(socket_, asio::buffer(frame_.data() + frame_header_bytes, body_len),
+  frame_.resize(frame_header_bytes + body_len);  // body_len was checked against frame_bytes_max_
+  asio::async_read(socket_, asio::buffer(frame_.data() + frame_header_bytes, body_len), watch_partial(body_len),
                    [self = shared_from_this()](const asio::error_code& ec, size_t) {
                      if (self->closed_) return;
                      if (ec) return self->close(ec == asio::error::eof ? "closed by peer mid-frame" : ec.message());
+                     self->frame_done();
                      auto r = decode_frame(std::span<const uint8_t>(self->frame_.data(), self->frame_.size()));
-                     if (auto* e = std::get_if<DecodeError>(&r)) return self->close("bad frame: " + e->reason);
+                     if (auto* e = std::get_if<DecodeError>(&r)) return self->fail("bad frame: " + e->reason);
                      self->on_frame_(std::get<Message>(std::move(r)));
                      if (!self->closed_) self->read_header();
                    });
@@ -40,8 +82,8 @@ void FrameConn::read_body(uint32_t body_len) {
 bool FrameConn::send(const Message& m) {
   if (closed_) return false;
   encode_frame(m, pending_);
-  if (queued_bytes() > write_queue_bytes_max) {
-    close("write queue over " + std::to_string(write_queue_bytes_max) + " bytes: peer is not reading");
+  if (queued_bytes() > write_queue_bytes_max_) {
+    fail("write queue over " + std::to_string(write_queue_bytes_max_) + " bytes: peer is not reading");
     return false;
   }
   if (writing_.empty()) write_next();
@@ -59,12 +101,19 @@ void FrameConn::write_next() {
   });
 }
 
+void FrameConn::fail(const std::string& reason) {
+  if (closed_) return;
+  violation_ = true;
+  close(reason);
+}
+
 void FrameConn::close(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
   asio::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  frame_timer_.cancel();
   pending_.clear();
   if (on_close_) {
     auto cb = std::move(on_close_);

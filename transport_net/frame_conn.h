@@ -2,8 +2,10 @@
 // One TCP connection carrying codec frames (Asio example style): reads a
 // header, then exactly the body it announces; keeps one write in flight and
 // batches whatever queued up behind it into the next write. A frame that does
-// not decode, or a write queue over its limit, closes the connection with a
-// reason. Not thread-safe: use it from the thread running its io_context.
+// not decode or is over this connection's size limit, a frame whose bytes do
+// not all arrive within frame_arrival_ms_max, or a write queue over its limit
+// closes the connection with a reason. Not thread-safe: use it from the thread
+// running its io_context.
 #include <asio.hpp>
 #include <array>
 #include <functional>
@@ -13,6 +15,7 @@
 
 #include "core/codec.h"
 #include "core/limits.h"
+#include "transport_net/net_limits.h"
 
 namespace rrseq {
 
@@ -25,28 +28,45 @@ class FrameConn : public std::enable_shared_from_this<FrameConn> {
     return std::shared_ptr<FrameConn>(new FrameConn(std::move(socket), std::move(label)));
   }
 
+  // Bounds for this connection; until set, frame_bytes_max and write_queue_bytes_max.
+  void set_limits(size_t frame_bytes, size_t write_queue_bytes);
   // Starts reading; callbacks run on the io_context thread. on_close runs once.
   void start(OnFrame on_frame, OnClose on_close);
   // Queues a frame; false when the connection is closed or its queue overflowed (then closed).
   bool send(const Message& m);
   void close(const std::string& reason);
   bool is_open() const { return !closed_; }
+  // Closed because the other side broke a rule (bad, oversized or too slow a
+  // frame, replies left unread), not by an I/O error or an ordinary close.
+  bool closed_for_violation() const { return violation_; }
   const std::string& label() const { return label_; }
   size_t queued_bytes() const { return pending_.size() + writing_.size(); }
 
  private:
   FrameConn(asio::ip::tcp::socket socket, std::string label)
-      : socket_(std::move(socket)), label_(std::move(label)) {}
+      : socket_(std::move(socket)), frame_timer_(socket_.get_executor()), label_(std::move(label)) {}
   void read_header();
   void read_body(uint32_t body_len);
   void write_next();
+  void fail(const std::string& reason);  // close() for a violation
+  // Completion condition for reading `total` bytes that starts the frame's
+  // arrival deadline once some, but not all, of them are in.
+  auto watch_partial(size_t total);
+  void frame_begun();  // arms the arrival deadline, once per frame
+  void frame_done();
 
   asio::ip::tcp::socket socket_;
+  asio::steady_timer frame_timer_;  // armed only while a frame is partly in
+  bool frame_timer_armed_ = false;
+  uint64_t frame_timer_gen_ = 0;    // tells a stale expiry from the current frame's
+  size_t frame_bytes_max_ = frame_bytes_max;
+  size_t write_queue_bytes_max_ = write_queue_bytes_max;
   std::string label_;
   std::vector<uint8_t> frame_;  // header + body of the frame being read
   std::string pending_;         // frames queued behind the write in flight
   std::string writing_;         // the write in flight
   bool closed_ = false;
+  bool violation_ = false;
   OnFrame on_frame_;
   OnClose on_close_;
 };

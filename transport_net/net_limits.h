@@ -11,4 +11,16 @@ inline constexpr uint64_t reconnect_delay_ms_min = 50;            // peer reconn
 inline constexpr uint64_t reconnect_delay_ms_max = 2'000;
 inline constexpr size_t address_bytes_max = 255;
 
+// Untrusted connections: a client, or anything that has not said it is a peer.
+inline constexpr size_t client_connections_max = 4096;            // greeted clients per node; more are closed
+inline constexpr size_t client_frame_bytes_max = 1024;            // whole frame; a ClientRequest needs 100
+inline constexpr size_t client_write_queue_bytes_max = 64u << 10; // replies unread by one client; more closes it
+// Once a frame's first byte is in, the rest must follow within this (at
+// least 100 KiB/s for the largest frame): a trickler holds a slot, not forever.
+inline constexpr uint64_t frame_arrival_ms_max = 10'000;
+// File descriptors kept back from RLIMIT_NOFILE for the listener, peers, the
+// log file and the event loop; the rest bound how many connections are accepted.
+inline constexpr size_t fds_reserved = 64;
+inline constexpr uint64_t accept_retry_delay_ms = 100;            // after accept fails (EMFILE)
+
 }  // namespace rrseq

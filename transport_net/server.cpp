@@ -13,11 +13,13 @@
 #include "core/limits.h"
 #include "core/node.h"
 #include "core/storage.h"
+#include "transport_net/client_conns.h"
 #include "transport_net/frame_conn.h"
 #include "transport_net/handshake.h"
 #include "transport_net/log.h"
 #include "transport_net/metrics_http.h"
 #include "transport_net/net_limits.h"
+#include "transport_net/open_files.h"
 #include "transport_net/peer_auth.h"
 #include "transport_net/posix_env.h"
 #include "transport_net/server_metrics.h"
@@ -27,11 +29,10 @@ namespace rrseq {
 using asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
-inline constexpr size_t client_connections_max = 4096;  // more are refused at accept
-
 class Server::Impl {
  public:
-  explicit Impl(ServerConfig cfg) : cfg_(std::move(cfg)), acceptor_(io_), timer_(io_) {
+  explicit Impl(ServerConfig cfg)
+      : cfg_(std::move(cfg)), acceptor_(io_), accept_retry_(io_), timer_(io_), clients_(cfg_.max_client_connections) {
     set_log_level(cfg_.log_level);  // the log is process-wide
   }
 
@@ -113,6 +114,7 @@ class Server::Impl {
     log(LogLevel::info, "listening on " + bound_address() + " as node " + std::to_string(self_) + " of " +
                             std::to_string(nodes_) + " (" + protocol_name(cfg_.protocol) + ", " +
                             (ncfg.durable ? "durable in " + cfg_.data_dir : std::string("memory mode")) + ")");
+    set_connection_limits();
     if (ncfg.durable) disk_thread_ = std::thread([this] { disk_loop(); });
     if (metrics_) {
       metrics_->start();
@@ -138,7 +140,7 @@ class Server::Impl {
       asio::error_code ignored;
       acceptor_.close(ignored);
       if (metrics_) metrics_->close();
-      for (auto& [id, conn] : std::map(clients_)) conn->close("server stopping");
+      clients_.close_all("server stopping");
       for (auto& p : peers_) {
         if (p && p->conn) p->conn->close("server stopping");
       }
@@ -188,16 +190,41 @@ class Server::Impl {
   }
 
   // ---- accepting connections: clients and peers ----
+  // Peers have room beyond the clients' limit, so a node full of clients can
+  // still be reached by its peers; the open files limit caps both.
+  void set_connection_limits() {
+    const uint64_t fds = open_files_limit();
+    const size_t by_fds =
+        fds > fds_reserved + cluster_nodes_max ? static_cast<size_t>(fds - fds_reserved) : cluster_nodes_max + 1;
+    accepted_max_ = std::min(cfg_.max_client_connections + cluster_nodes_max, by_fds);
+    clients_ = ClientConns(std::min(cfg_.max_client_connections, accepted_max_ - cluster_nodes_max));
+    log(clients_.connections_max() < cfg_.max_client_connections ? LogLevel::warn : LogLevel::info,
+        "serving up to " + std::to_string(clients_.connections_max()) + " client connections (asked for " +
+            std::to_string(cfg_.max_client_connections) + ", open files limit " +
+            (fds == UINT64_MAX ? std::string("unlimited") : std::to_string(fds)) + ")");
+  }
+
   void accept_next() {
     acceptor_.async_accept([this](const asio::error_code& ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
       if (ec) {
-        if (ec != asio::error::operation_aborted) log(LogLevel::warn, "accept: " + ec.message());
-      } else if (open_connections_ >= client_connections_max) {
-        log(LogLevel::warn, "refusing a connection: " + std::to_string(client_connections_max) + " already open");
+        // Out of file descriptors, say: pause instead of spinning on the error.
+        log(LogLevel::warn, "accept: " + ec.message());
+        accept_retry_.expires_after(std::chrono::milliseconds(accept_retry_delay_ms));
+        accept_retry_.async_wait([this](const asio::error_code& e) {
+          if (!e) accept_next();
+        });
+        return;
+      }
+      asio::error_code ignored;
+      const auto remote = socket.remote_endpoint(ignored);
+      const std::string label = remote.address().to_string() + ":" + std::to_string(remote.port());
+      if (open_connections_ >= accepted_max_) {
+        log(LogLevel::warn, "refusing " + label + ": " + std::to_string(open_connections_) + " connections open");
       } else {
-        asio::error_code ignored;
-        const auto remote = socket.remote_endpoint(ignored);
-        serve(FrameConn::make(std::move(socket), remote.address().to_string() + ":" + std::to_string(remote.port())));
+        auto conn = FrameConn::make(std::move(socket), label);
+        conn->set_limits(client_frame_bytes_max, client_write_queue_bytes_max);  // until it proves to be a peer
+        serve(std::move(conn));
       }
       accept_next();
     });
@@ -246,9 +273,9 @@ class Server::Impl {
             st->greeted = true;
             st->is_peer = hello->role == static_cast<uint32_t>(Role::peer);
             st->peer = hello->node;
-            if (!st->is_peer) {
-              st->id = next_conn_++;
-              clients_[st->id] = c;
+            if (!st->is_peer && (st->id = clients_.add(c)) == 0) {
+              return refuse(*c, std::to_string(clients_.connections_max()) +
+                                    " client connections already open (client_connections_max)");
             }
             c->send(my_hello());
             if (st->is_peer) {
@@ -257,12 +284,18 @@ class Server::Impl {
               st->auth.emplace(auth_cfg_, AuthSide::acceptor, st->peer, *nonce);
               for (const auto& f : st->auth->opening()) c->send(f);
             }
-            if (st->settled()) st->deadline->cancel();
+            if (st->settled()) {
+              st->deadline->cancel();
+              if (st->is_peer) c->set_limits(frame_bytes_max, write_queue_bytes_max);  // no key: Hello is all
+            }
             return;
           }
           if (st->is_peer) {
             if (is_handshake_message(m) || !st->auth->authenticated()) {
-              if (advance_auth(*c, *st->auth, m)) st->deadline->cancel();
+              if (advance_auth(*c, *st->auth, m)) {
+                st->deadline->cancel();
+                c->set_limits(frame_bytes_max, write_queue_bytes_max);  // a proven peer
+              }
               return;
             }
             if (!is_peer_message(m)) return refuse(*c, "a peer connection sent the client frame " + describe(m));
@@ -271,14 +304,20 @@ class Server::Impl {
             // The only thing a client may ask for is a fresh range: never a value, never a peer message.
             auto* req = std::get_if<ClientRequest>(&m);
             if (!req) return refuse(*c, "a client connection may only send ClientRequest, not " + describe(m));
+            if (!clients_.admit(st->id, *req)) return;
             node_->on_client_request(st->id, *req, now_us());
           }
           drain();
         },
-        [this, st](const std::string& reason) {
+        [this, weak, st](const std::string& reason) {
           --open_connections_;
-          if (st->id) clients_.erase(st->id);
-          if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection closed: " + reason);
+          if (st->id) clients_.remove(st->id);
+          auto c = weak.lock();
+          const bool violation = c && c->closed_for_violation();
+          if (violation || log_enabled(LogLevel::debug)) {
+            log(violation ? LogLevel::warn : LogLevel::debug,
+                "closed " + (c ? c->label() : std::string("a connection")) + ": " + reason);
+          }
         });
   }
 
@@ -400,10 +439,7 @@ class Server::Impl {
           peers_[ps.to]->conn->send(ps.msg);  // a peer that is down misses it; rounds retry
         }
       }
-      for (const auto& cs : out.client_sends) {
-        auto it = clients_.find(cs.conn);
-        if (it != clients_.end()) it->second->send(cs.reply);
-      }
+      for (const auto& cs : out.client_sends) clients_.reply(cs.conn, cs.reply);
       if (to_self_.empty()) break;
       Message m = std::move(to_self_.front());
       to_self_.pop_front();
@@ -495,6 +531,7 @@ class Server::Impl {
   ServerConfig cfg_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_;
   asio::steady_timer timer_;
   bool timer_armed_ = false;
   TimeUs timer_at_ = 0;
@@ -507,8 +544,8 @@ class Server::Impl {
   std::unique_ptr<Node> node_;
   std::vector<std::unique_ptr<Peer>> peers_;  // by node index; null for self
   std::deque<Message> to_self_;
-  std::map<ConnId, std::shared_ptr<FrameConn>> clients_;
-  ConnId next_conn_ = 1;
+  ClientConns clients_;
+  size_t accepted_max_ = 0;       // sockets held at once: clients, peers, and not yet greeted
   size_t open_connections_ = 0;
   std::minstd_rand jitter_{std::random_device{}()};
   PeerAuthConfig auth_cfg_;

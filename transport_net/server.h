@@ -11,6 +11,7 @@
 #include "core/node_config.h"
 #include "core/status.h"
 #include "transport_net/address.h"
+#include "transport_net/net_limits.h"
 
 namespace rrseq {
 
@@ -33,6 +34,9 @@ struct ServerConfig {
   // A log corrupt in the middle is set aside (rrseq.log.corrupt-<n>) and the node
   // rejoins without state, instead of refusing to start.
   bool rejoin_if_corrupt = false;
+  // Client connections held at once, at most rrseq::client_connections_max;
+  // fewer if the open files limit (less fds_reserved) is lower.
+  size_t max_client_connections = client_connections_max;
 };
 
 class Server {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "transport_net/log.h"
+#include "transport_net/open_files.h"
 #include "transport_net/peer_auth.h"
 #include "transport_net/server.h"
 
@@ -46,6 +47,7 @@ const char* usage_text =
     "                       PATH/rrseq.log.corrupt-N (never deleted) and start without state:\n"
     "                       the node rejoins from a majority of its peers before serving.\n"
     "                       Without it the node refuses to start, naming the file and offset.\n"
+    "  --max-connections N  client connections held at once (1..4096, default 4096)\n"
     "  --help               this text\n"
     "\n"
     "Stops cleanly on SIGINT or SIGTERM. Exit status: 0 stopped, 1 failed (see the log), 2 bad usage.\n";
@@ -53,6 +55,16 @@ const char* usage_text =
 [[noreturn]] void usage_error(const std::string& msg) {
   std::cerr << "rrseq-server: " << msg << "\n(try --help)\n";
   std::exit(2);
+}
+
+// A whole number in 1..max, or a usage error naming the option.
+uint64_t number_arg(const std::string& option, const std::string& text, uint64_t max) {
+  uint64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || p != text.data() + text.size() || n < 1 || n > max) {
+    usage_error(option + ": expected 1.." + std::to_string(max) + ", got '" + text + "'");
+  }
+  return n;
 }
 
 Address address_arg(const std::string& what, const std::string& text) {
@@ -103,13 +115,9 @@ int main(int argc, char** argv) {
     } else if (a == "--rejoin-if-corrupt") {
       cfg.rejoin_if_corrupt = true;
     } else if (a == "--compact-mb") {
-      const std::string v = value();
-      uint64_t mb = 0;
-      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), mb);
-      if (ec != std::errc() || p != v.data() + v.size() || mb < 1 || mb > compact_mb_max) {
-        usage_error("--compact-mb: expected 1.." + std::to_string(compact_mb_max) + ", got '" + v + "'");
-      }
-      cfg.compact_log_bytes = mb << 20;
+      cfg.compact_log_bytes = number_arg(a, value(), compact_mb_max) << 20;
+    } else if (a == "--max-connections") {
+      cfg.max_client_connections = number_arg(a, value(), client_connections_max);
     } else if (a == "--metrics") {
       cfg.metrics = address_arg("--metrics", value());
     } else if (a.size() > 1 && a[0] == '-' && a[1] == '-') {
@@ -130,6 +138,7 @@ int main(int argc, char** argv) {
     if (!r.is_ok()) usage_error("--cluster-key: " + r.message());
     for (const auto& w : warnings) log_line(LogLevel::warn, w);
   }
+  log_line(LogLevel::info, raise_open_files_limit());  // one per connection: take all we may
   if (cfg.protocol == Protocol::classic) {
     log_line(LogLevel::warn, "protocol classic is the 2016 algorithm: it can hand out duplicate IDs");
   }
