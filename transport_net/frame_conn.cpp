@@ -2,11 +2,6 @@
 
 namespace rrseq {
 
-void FrameConn::set_limits(size_t frame_bytes, size_t write_queue_bytes) {
-  frame_bytes_max_ = frame_bytes;
-  write_queue_bytes_max_ = write_queue_bytes;
-}
-
 void FrameConn::start(OnFrame on_frame, OnClose on_close) {
   on_frame_ = std::move(on_frame);
   on_close_ = std::move(on_close);
@@ -23,17 +18,17 @@ auto FrameConn::watch_partial(size_t total) {
   };
 }
 
-// A frame that has begun must finish within frame_arrival_ms_max. The timer
-// runs only while a frame is partly in, so whole frames (the usual case) and
-// idle connections cost nothing.
+// A frame that has begun must finish within limits_.frame_arrival_ms. The
+// timer runs only while a frame is partly in, so whole frames (the usual
+// case) and idle connections cost nothing.
 void FrameConn::frame_begun() {
-  if (frame_timer_armed_ || closed_) return;
+  if (frame_timer_armed_ || closed_ || limits_.frame_arrival_ms == 0) return;
   frame_timer_armed_ = true;
   const uint64_t gen = ++frame_timer_gen_;
-  frame_timer_.expires_after(std::chrono::milliseconds(frame_arrival_ms_max));
+  frame_timer_.expires_after(std::chrono::milliseconds(limits_.frame_arrival_ms));
   frame_timer_.async_wait([self = shared_from_this(), gen](const asio::error_code& ec) {
     if (ec || self->closed_ || !self->frame_timer_armed_ || gen != self->frame_timer_gen_) return;
-    self->fail("a frame did not arrive whole within " + std::to_string(frame_arrival_ms_max) +
+    self->fail("a frame did not arrive whole within " + std::to_string(self->limits_.frame_arrival_ms) +
                " ms (frame_arrival_ms_max)");
   });
 }
@@ -54,19 +49,19 @@ void FrameConn::read_header() {
         auto len = decode_header(std::span<const uint8_t>(self->frame_.data(), frame_header_bytes));
         if (auto* e = std::get_if<DecodeError>(&len)) return self->fail("bad frame: " + e->reason);
         const uint32_t body_len = std::get<uint32_t>(len);
-        if (frame_header_bytes + body_len > self->frame_bytes_max_) {
+        if (frame_header_bytes + body_len > self->limits_.frame_bytes) {
           return self->fail("frame of " + std::to_string(frame_header_bytes + body_len) +
-                            " bytes over this connection's limit of " + std::to_string(self->frame_bytes_max_));
+                            " bytes over this connection's limit of " + std::to_string(self->limits_.frame_bytes));
         }
         // The body's bytes may not all be here yet: the deadline covers the wait.
         asio::error_code ignored;
-        if (self->socket_.available(ignored) < body_len) self->frame_begun();
+        if (self->limits_.frame_arrival_ms > 0 && self->socket_.available(ignored) < body_len) self->frame_begun();
         self->read_body(body_len);
       });
 }
 
 void FrameConn::read_body(uint32_t body_len) {
-  frame_.resize(frame_header_bytes + body_len);  // body_len was checked against frame_bytes_max_
+  frame_.resize(frame_header_bytes + body_len);  // body_len was checked against limits_.frame_bytes
   asio::async_read(socket_, asio::buffer(frame_.data() + frame_header_bytes, body_len), watch_partial(body_len),
                    [self = shared_from_this()](const asio::error_code& ec, size_t) {
                      if (self->closed_) return;
@@ -82,8 +77,8 @@ void FrameConn::read_body(uint32_t body_len) {
 bool FrameConn::send(const Message& m) {
   if (closed_) return false;
   encode_frame(m, pending_);
-  if (queued_bytes() > write_queue_bytes_max_) {
-    fail("write queue over " + std::to_string(write_queue_bytes_max_) + " bytes: peer is not reading");
+  if (queued_bytes() > limits_.write_queue_bytes) {
+    fail("write queue over " + std::to_string(limits_.write_queue_bytes) + " bytes: peer is not reading");
     return false;
   }
   if (writing_.empty()) write_next();

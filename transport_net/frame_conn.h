@@ -3,8 +3,8 @@
 // header, then exactly the body it announces; keeps one write in flight and
 // batches whatever queued up behind it into the next write. A frame that does
 // not decode or is over this connection's size limit, a frame whose bytes do
-// not all arrive within frame_arrival_ms_max, or a write queue over its limit
-// closes the connection with a reason. Not thread-safe: use it from the thread
+// not all arrive in time (if it has a deadline), or a write queue over its
+// limit closes the connection with a reason. Not thread-safe: use it from the thread
 // running its io_context.
 #include <asio.hpp>
 #include <array>
@@ -28,8 +28,8 @@ class FrameConn : public std::enable_shared_from_this<FrameConn> {
     return std::shared_ptr<FrameConn>(new FrameConn(std::move(socket), std::move(label)));
   }
 
-  // Bounds for this connection; until set, frame_bytes_max and write_queue_bytes_max.
-  void set_limits(size_t frame_bytes, size_t write_queue_bytes);
+  // Bounds for this connection; until set, peer_conn_limits.
+  void set_limits(const ConnLimits& limits) { limits_ = limits; }
   // Starts reading; callbacks run on the io_context thread. on_close runs once.
   void start(OnFrame on_frame, OnClose on_close);
   // Queues a frame; false when the connection is closed or its queue overflowed (then closed).
@@ -59,8 +59,7 @@ class FrameConn : public std::enable_shared_from_this<FrameConn> {
   asio::steady_timer frame_timer_;  // armed only while a frame is partly in
   bool frame_timer_armed_ = false;
   uint64_t frame_timer_gen_ = 0;    // tells a stale expiry from the current frame's
-  size_t frame_bytes_max_ = frame_bytes_max;
-  size_t write_queue_bytes_max_ = write_queue_bytes_max;
+  ConnLimits limits_ = peer_conn_limits;
   std::string label_;
   std::vector<uint8_t> frame_;  // header + body of the frame being read
   std::string pending_;         // frames queued behind the write in flight

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/limits.h"
+
 namespace rrseq {
 
 inline constexpr size_t write_queue_bytes_max = 8u << 20;        // per connection; more closes it
@@ -22,5 +24,15 @@ inline constexpr uint64_t frame_arrival_ms_max = 10'000;
 // log file and the event loop; the rest bound how many connections are accepted.
 inline constexpr size_t fds_reserved = 64;
 inline constexpr uint64_t accept_retry_delay_ms = 100;            // after accept fails (EMFILE)
+
+// The bounds one connection enforces on what it reads and what it queues.
+struct ConnLimits {
+  size_t frame_bytes = frame_bytes_max;
+  size_t write_queue_bytes = write_queue_bytes_max;
+  uint64_t frame_arrival_ms = 0;  // 0: none (a peer, or a server the client library chose)
+};
+inline constexpr ConnLimits peer_conn_limits{};
+inline constexpr ConnLimits client_conn_limits{client_frame_bytes_max, client_write_queue_bytes_max,
+                                               frame_arrival_ms_max};
 
 }  // namespace rrseq

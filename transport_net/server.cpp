@@ -223,7 +223,7 @@ class Server::Impl {
         log(LogLevel::warn, "refusing " + label + ": " + std::to_string(open_connections_) + " connections open");
       } else {
         auto conn = FrameConn::make(std::move(socket), label);
-        conn->set_limits(client_frame_bytes_max, client_write_queue_bytes_max);  // until it proves to be a peer
+        conn->set_limits(client_conn_limits);  // until it proves to be a peer
         serve(std::move(conn));
       }
       accept_next();
@@ -286,7 +286,7 @@ class Server::Impl {
             }
             if (st->settled()) {
               st->deadline->cancel();
-              if (st->is_peer) c->set_limits(frame_bytes_max, write_queue_bytes_max);  // no key: Hello is all
+              if (st->is_peer) c->set_limits(peer_conn_limits);  // no key: Hello is all
             }
             return;
           }
@@ -294,7 +294,7 @@ class Server::Impl {
             if (is_handshake_message(m) || !st->auth->authenticated()) {
               if (advance_auth(*c, *st->auth, m)) {
                 st->deadline->cancel();
-                c->set_limits(frame_bytes_max, write_queue_bytes_max);  // a proven peer
+                c->set_limits(peer_conn_limits);  // a proven peer
               }
               return;
             }
