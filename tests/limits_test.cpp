@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "core/limits.h"
 #include "core/storage.h"
 #include "rrseq/client.h"
+#include "tests/metrics_scrape.h"
 #include "tests/raw_client.h"
 #include "tests/server_process.h"
 #include "transport_net/net_limits.h"
@@ -55,6 +57,17 @@ void expect_ids(const std::vector<std::string>& servers, const std::string& seq,
     NextResult r = c->next();
     ASSERT_TRUE(r.ok()) << "well-behaved client, ID " << i << ": " << r.error;
   }
+}
+
+// The server's /metrics, parsed; it must have been started with --metrics.
+std::map<std::string, double> scrape(const ServerProcess& server) {
+  std::smatch m;
+  const std::string log = server.log();
+  if (!std::regex_search(log, m, std::regex("metrics at http://(\\S+)/metrics"))) {
+    ADD_FAILURE() << "no metrics address in the log:\n" << log;
+    return {};
+  }
+  return parse_metrics(http_body(http_get(m[1], "/metrics")));
 }
 
 // Free loopback ports: all bound at once, then released.
@@ -201,7 +214,7 @@ TEST_F(LimitsTest, ASequencePastTheLimitIsRefusedByNameAndOldOnesServe) {
 
 TEST_F(LimitsTest, AClientPastTheConnectionLimitIsClosedAndLoggedOthersServe) {
   constexpr size_t limit = 8;
-  start({"--max-connections", std::to_string(limit)});
+  start({"--max-connections", std::to_string(limit), "--metrics", "127.0.0.1:0"});
   std::vector<std::unique_ptr<RawClient>> held;
   for (size_t i = 0; i < limit; ++i) {
     held.push_back(std::make_unique<RawClient>(server_->address()));
@@ -226,6 +239,7 @@ TEST_F(LimitsTest, AClientPastTheConnectionLimitIsClosedAndLoggedOthersServe) {
     ASSERT_TRUE(reply);
     EXPECT_EQ(reply->status, Status::ok);
   }
+  EXPECT_GE(scrape(*server_)["rrseq_client_connections_refused_total"], 2);  // the raw one, the library's tries
   held.pop_back();  // a slot frees up, and a newcomer is served
   expect_ids(servers_, "conns");
 }
@@ -241,7 +255,9 @@ TEST(LimitsCluster, PipeliningPastTheLimitIsRefusedPerRequest) {
     std::vector<std::string> peers;
     for (size_t j = 0; j < 3; ++j)
       if (j != i) peers.push_back(addrs[j]);
-    nodes.push_back(std::make_unique<ServerProcess>(std::vector<std::string>{}, addrs[i], "", peers));
+    std::vector<std::string> options;
+    if (i == 0) options = {"--metrics", "127.0.0.1:0"};
+    nodes.push_back(std::make_unique<ServerProcess>(options, addrs[i], "", peers));
     ASSERT_EQ(nodes.back()->error(), "");
   }
   expect_ids({addrs[0]}, "queued");  // the cluster is up
@@ -267,6 +283,7 @@ TEST(LimitsCluster, PipeliningPastTheLimitIsRefusedPerRequest) {
   for (uint64_t id = conn_requests_in_flight_max + 1; id <= conn_requests_in_flight_max + extra; ++id)
     expected.insert(id);
   EXPECT_EQ(refused, expected);
+  EXPECT_EQ(scrape(*nodes[0])["rrseq_client_replies_total{status=\"too_many_requests\"}"], extra);
 
   nodes[1]->signal(SIGCONT);
   nodes[2]->signal(SIGCONT);

@@ -34,7 +34,7 @@ constexpr size_t held_connections = 1000;
 // In user space it holds its FrameConn (socket, frame timer, callbacks), the
 // handshake state and timer, asio's per-socket reactor state, a read buffer of
 // at most client_frame_bytes_max and, for a client that reads its replies, a
-// write buffer of about one reply: a few KiB (1.5 KiB measured). Kernel
+// write buffer of about one reply: a few KiB (1.6 KiB measured). Kernel
 // socket buffers are not in RSS. The budget leaves room for allocator slack.
 constexpr uint64_t conn_rss_bytes_budget = 16u << 10;
 // What a client that stops reading may add: its unread replies, at most

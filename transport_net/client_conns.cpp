@@ -5,7 +5,10 @@
 namespace rrseq {
 
 ConnId ClientConns::add(std::shared_ptr<FrameConn> conn) {
-  if (conns_.size() >= connections_max_) return 0;
+  if (conns_.size() >= connections_max_) {
+    ++connections_refused_;
+    return 0;
+  }
   const ConnId id = next_id_++;
   conns_[id] = Entry{std::move(conn), 0};
   return id;
@@ -18,6 +21,7 @@ bool ClientConns::admit(ConnId id, const ClientRequest& req) {
   if (it == conns_.end()) return false;
   Entry& e = it->second;
   if (e.in_flight >= conn_requests_in_flight_max) {
+    ++requests_refused_;
     auto conn = e.conn;  // a failed send closes it, and on_close removes the entry
     conn->send(ClientReply{req.client, req.request, Status::too_many_requests, 0, 0});
     return false;

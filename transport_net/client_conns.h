@@ -20,6 +20,8 @@ class ClientConns {
 
   size_t connections_max() const { return connections_max_; }
   size_t size() const { return conns_.size(); }
+  uint64_t connections_refused() const { return connections_refused_; }  // add() returned 0
+  uint64_t requests_refused() const { return requests_refused_; }        // too_many_requests sent
   // Registers a greeted client; 0 when connections_max() are already open.
   ConnId add(std::shared_ptr<FrameConn> conn);
   void remove(ConnId id);
@@ -38,6 +40,8 @@ class ClientConns {
   size_t connections_max_;
   std::map<ConnId, Entry> conns_;
   ConnId next_id_ = 1;
+  uint64_t connections_refused_ = 0;
+  uint64_t requests_refused_ = 0;
 };
 
 }  // namespace rrseq

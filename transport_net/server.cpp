@@ -516,6 +516,8 @@ class Server::Impl {
     g.connections_open = open_connections_;
     g.log_bytes = storage_ ? storage_->log_bytes() : 0;
     g.metrics_connections_refused = metrics_->refused_connections();
+    g.client_connections_refused = clients_.connections_refused();
+    g.too_many_requests = clients_.requests_refused();
     return render_server_metrics(*node_, g, fsync_seconds_);
   }
 

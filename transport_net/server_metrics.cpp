@@ -27,7 +27,9 @@ std::string render_server_metrics(const Node& node, const ServerGauges& g, const
   m.counter("rrseq_ids_granted_total", "IDs in the ranges granted to clients.", st.ids_granted);
   m.family("rrseq_client_replies_total", MetricType::counter, "Replies to client requests, by status.");
   for (size_t i = 0; i < st.replies.size(); ++i) {
-    m.sample("rrseq_client_replies_total", {{"status", status_name(static_cast<Status>(i))}}, st.replies[i]);
+    const auto status = static_cast<Status>(i);
+    const uint64_t n = st.replies[i] + (status == Status::too_many_requests ? g.too_many_requests : 0);
+    m.sample("rrseq_client_replies_total", {{"status", status_name(status)}}, n);
   }
   m.family("rrseq_rounds_total", MetricType::counter,
            "Proposer phases started: prepare (classic: read) and accept (classic: write).");
@@ -47,6 +49,8 @@ std::string render_server_metrics(const Node& node, const ServerGauges& g, const
   m.gauge("rrseq_peers_up", "Other nodes this node is connected to.", g.peers_up);
   m.gauge("rrseq_connections_open", "Accepted client and peer connections open.",
           static_cast<double>(g.connections_open));
+  m.counter("rrseq_client_connections_refused_total", "Client connections closed at their Hello: too many open.",
+            g.client_connections_refused);
   m.counter("rrseq_metrics_connections_refused_total", "Metrics connections closed at accept: too many open.",
             g.metrics_connections_refused);
   m.gauge("rrseq_log_bytes", "Size of the data log in bytes (0 in memory mode).", static_cast<double>(g.log_bytes));

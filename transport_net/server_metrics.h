@@ -18,6 +18,8 @@ struct ServerGauges {
   uint64_t connections_open = 0;  // accepted client and peer connections
   uint64_t log_bytes = 0;  // durable mode: size of rrseq.log
   uint64_t metrics_connections_refused = 0;
+  uint64_t client_connections_refused = 0;  // closed at their Hello: client_connections_max open
+  uint64_t too_many_requests = 0;           // replies the server sent itself, before the node
 };
 
 // fdatasync latency in seconds: 100 us (a fast NVMe) to 1 s (a disk in trouble).
