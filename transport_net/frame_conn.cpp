@@ -7,15 +7,8 @@ void FrameConn::start(OnFrame on_frame, OnClose on_close) {
   on_close_ = std::move(on_close);
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  read_header();
-}
-
-auto FrameConn::watch_partial(size_t total) {
-  return [self = shared_from_this(), total](const asio::error_code& ec, size_t got) -> size_t {
-    if (ec || got >= total) return 0;
-    if (got > 0) self->frame_begun();
-    return total - got;
-  };
+  socket_.non_blocking(true, ignored);  // on_readable() reads what is there, never waits
+  wait_readable();
 }
 
 // A frame that has begun must finish within limits_.frame_arrival_ms. The
@@ -39,39 +32,65 @@ void FrameConn::frame_done() {
   frame_timer_.cancel();
 }
 
-void FrameConn::read_header() {
-  frame_.resize(frame_header_bytes);
-  asio::async_read(
-      socket_, asio::buffer(frame_.data(), frame_header_bytes), watch_partial(frame_header_bytes),
-      [self = shared_from_this()](const asio::error_code& ec, size_t) {
-        if (self->closed_) return;
-        if (ec) return self->close(ec == asio::error::eof ? "closed by peer" : ec.message());
-        auto len = decode_header(std::span<const uint8_t>(self->frame_.data(), frame_header_bytes));
-        if (auto* e = std::get_if<DecodeError>(&len)) return self->fail("bad frame: " + e->reason);
-        const uint32_t body_len = std::get<uint32_t>(len);
-        if (frame_header_bytes + body_len > self->limits_.frame_bytes) {
-          return self->fail("frame of " + std::to_string(frame_header_bytes + body_len) +
-                            " bytes over this connection's limit of " + std::to_string(self->limits_.frame_bytes));
-        }
-        // The body's bytes may not all be here yet: the deadline covers the wait.
-        asio::error_code ignored;
-        if (self->limits_.frame_arrival_ms > 0 && self->socket_.available(ignored) < body_len) self->frame_begun();
-        self->read_body(body_len);
-      });
+void FrameConn::wait_readable() {
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+    if (self->closed_) return;
+    if (ec) return self->close(ec.message());
+    self->on_readable();
+  });
 }
 
-void FrameConn::read_body(uint32_t body_len) {
-  frame_.resize(frame_header_bytes + body_len);  // body_len was checked against limits_.frame_bytes
-  asio::async_read(socket_, asio::buffer(frame_.data() + frame_header_bytes, body_len), watch_partial(body_len),
-                   [self = shared_from_this()](const asio::error_code& ec, size_t) {
-                     if (self->closed_) return;
-                     if (ec) return self->close(ec == asio::error::eof ? "closed by peer mid-frame" : ec.message());
-                     self->frame_done();
-                     auto r = decode_frame(std::span<const uint8_t>(self->frame_.data(), self->frame_.size()));
-                     if (auto* e = std::get_if<DecodeError>(&r)) return self->fail("bad frame: " + e->reason);
-                     self->on_frame_(std::get<Message>(std::move(r)));
-                     if (!self->closed_) self->read_header();
-                   });
+void FrameConn::on_readable() {
+  // One scratch buffer per thread: connections share it between reads.
+  thread_local std::vector<uint8_t> scratch(read_chunk_bytes);
+  asio::error_code ec;
+  const size_t n = socket_.read_some(asio::buffer(scratch), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
+  if (ec) {
+    if (ec != asio::error::eof) return close(ec.message());
+    return close(partial_.empty() ? "closed by peer" : "closed by peer mid-frame");
+  }
+  std::span<const uint8_t> in(scratch.data(), n);
+  if (!partial_.empty()) {
+    partial_.insert(partial_.end(), in.begin(), in.end());
+    in = partial_;
+  }
+  const size_t used = take_frames(in);
+  if (closed_) return;
+  // Keep only the unfinished frame's bytes, and no more memory than they need.
+  std::vector<uint8_t> rest(in.begin() + static_cast<std::ptrdiff_t>(used), in.end());
+  partial_.swap(rest);
+  // The arrival deadline runs from the first byte of a frame still unfinished.
+  if (used > 0 || partial_.empty()) frame_done();
+  if (!partial_.empty()) frame_begun();
+  wait_readable();
+}
+
+size_t FrameConn::take_frames(std::span<const uint8_t> in) {
+  size_t used = 0;
+  while (!closed_ && in.size() - used >= frame_header_bytes) {
+    const std::span<const uint8_t> rest = in.subspan(used);
+    auto len = decode_header(rest.first(frame_header_bytes));
+    if (auto* e = std::get_if<DecodeError>(&len)) {
+      fail("bad frame: " + e->reason);
+      break;
+    }
+    const size_t frame_bytes = frame_header_bytes + std::get<uint32_t>(len);
+    if (frame_bytes > limits_.frame_bytes) {
+      fail("frame of " + std::to_string(frame_bytes) + " bytes over this connection's limit of " +
+           std::to_string(limits_.frame_bytes));
+      break;
+    }
+    if (rest.size() < frame_bytes) break;  // the rest of it is still on its way
+    auto r = decode_frame(rest.first(frame_bytes));
+    if (auto* e = std::get_if<DecodeError>(&r)) {
+      fail("bad frame: " + e->reason);
+      break;
+    }
+    used += frame_bytes;
+    on_frame_(std::get<Message>(std::move(r)));
+  }
+  return used;
 }
 
 bool FrameConn::send(const Message& m) {

@@ -1,7 +1,10 @@
 #pragma once
-// One TCP connection carrying codec frames (Asio example style): reads a
-// header, then exactly the body it announces; keeps one write in flight and
-// batches whatever queued up behind it into the next write. A frame that does
+// One TCP connection carrying codec frames. Reading waits for the socket to be
+// readable, then takes whatever is there in one read into a per-thread scratch
+// buffer and hands on every whole frame in it; only the start of an unfinished
+// frame is kept per connection, so an idle connection holds no read buffer.
+// Writing keeps one write in flight and batches whatever queued up behind it
+// into the next write. A frame that does
 // not decode or is over this connection's size limit, a frame whose bytes do
 // not all arrive in time (if it has a deadline), or a write queue over its
 // limit closes the connection with a reason. Not thread-safe: use it from the thread
@@ -10,6 +13,7 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,13 +49,12 @@ class FrameConn : public std::enable_shared_from_this<FrameConn> {
  private:
   FrameConn(asio::ip::tcp::socket socket, std::string label)
       : socket_(std::move(socket)), frame_timer_(socket_.get_executor()), label_(std::move(label)) {}
-  void read_header();
-  void read_body(uint32_t body_len);
+  void wait_readable();
+  void on_readable();
+  // Hands on every whole frame at the start of `in`; returns the bytes used.
+  size_t take_frames(std::span<const uint8_t> in);
   void write_next();
   void fail(const std::string& reason);  // close() for a violation
-  // Completion condition for reading `total` bytes that starts the frame's
-  // arrival deadline once some, but not all, of them are in.
-  auto watch_partial(size_t total);
   void frame_begun();  // arms the arrival deadline, once per frame
   void frame_done();
 
@@ -61,7 +64,7 @@ class FrameConn : public std::enable_shared_from_this<FrameConn> {
   uint64_t frame_timer_gen_ = 0;    // tells a stale expiry from the current frame's
   ConnLimits limits_ = peer_conn_limits;
   std::string label_;
-  std::vector<uint8_t> frame_;  // header + body of the frame being read
+  std::vector<uint8_t> partial_;  // the start of a frame not yet whole
   std::string pending_;         // frames queued behind the write in flight
   std::string writing_;         // the write in flight
   bool closed_ = false;

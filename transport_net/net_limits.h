@@ -12,6 +12,9 @@ inline constexpr uint64_t handshake_timeout_ms = 5'000;           // Hello must 
 inline constexpr uint64_t reconnect_delay_ms_min = 50;            // peer reconnect backoff
 inline constexpr uint64_t reconnect_delay_ms_max = 2'000;
 inline constexpr size_t address_bytes_max = 255;
+// One read takes up to this much from a socket (into a scratch buffer per
+// thread); an unfinished frame's start is kept per connection, at most a frame.
+inline constexpr size_t read_chunk_bytes = 64u << 10;
 
 // Untrusted connections: a client, or anything that has not said it is a peer.
 inline constexpr size_t client_connections_max = 4096;            // greeted clients per node; more are closed
