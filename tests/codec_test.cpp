@@ -10,6 +10,7 @@
 #include "core/bytes.h"
 #include "core/crc32c.h"
 #include "core/limits.h"
+#include "tests/sealed_frame.h"
 
 namespace rrseq {
 
@@ -34,17 +35,6 @@ uint8_t type_of() {
   return static_cast<uint8_t>(Message(T{}).index());
 }
 
-// A frame with a well-formed header and checksum around an arbitrary body.
-std::string sealed(uint8_t type, const std::string& body) {
-  std::string frame;
-  ByteWriter w(frame);
-  w.put_u8(wire_version);
-  w.put_u8(type);
-  w.put_u32(static_cast<uint32_t>(body.size()));
-  const uint8_t head[2] = {wire_version, type};
-  w.put_u32(crc32c::mask(crc32c::extend(crc32c::value(head, 2), bytes_of(body).data(), body.size())));
-  return frame + body;
-}
 
 void put_ballot(ByteWriter& w, const Ballot& b) {
   w.put_u64(b.round);
@@ -351,7 +341,7 @@ RC_GTEST_PROP(Codec, DamagedFramesAreRefusedWithoutCrashing, (const Message& m))
 RC_GTEST_PROP(Codec, ArbitraryBodiesBehindAValidHeaderNeverCrashTheDecoder, ()) {
   const auto type = *rc::gen::inRange<uint8_t>(0, std::variant_size_v<Message>);
   const auto body = *rc::gen::container<std::string>(rc::gen::arbitrary<char>());
-  check_decodes_canonically_or_refuses(sealed(type, body));
+  check_decodes_canonically_or_refuses(test::sealed_frame(type, body));
 }
 
 RC_GTEST_PROP(Codec, ArbitraryBytesNeverCrashTheDecoder, (const std::string& bytes)) {
@@ -363,17 +353,17 @@ RC_GTEST_PROP(Codec, ArbitraryBytesNeverCrashTheDecoder, (const std::string& byt
 // ---- Rejections ----
 
 TEST(CodecRejects, NameLongerThanTheLimit) {
-  EXPECT_EQ(rejection(sealed(type_of<Prepare>(), prepare_body(std::string(65, 'a')))),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<Prepare>(), prepare_body(std::string(65, 'a')))),
             "body offset 0: sequence name too long (65 > 64)");
 }
 
 TEST(CodecRejects, NameWithACharacterOutsideTheAlphabet) {
-  EXPECT_EQ(rejection(sealed(type_of<Prepare>(), prepare_body("ab cd"))),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<Prepare>(), prepare_body("ab cd"))),
             "body offset 0: sequence name has invalid byte 32 at 2");
 }
 
 TEST(CodecRejects, EmptyName) {
-  EXPECT_EQ(rejection(sealed(type_of<Prepare>(), prepare_body(""))),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<Prepare>(), prepare_body(""))),
             "body offset 0: empty sequence name");
 }
 
@@ -388,20 +378,20 @@ TEST(CodecRejects, BadNameInsideAFenceReplyState) {
   put_ballot(w, Ballot{});
   put_ballot(w, Ballot{});
   w.put_u64(0);
-  EXPECT_EQ(rejection(sealed(type_of<FenceReply>(), body)),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<FenceReply>(), body)),
             "body offset 33: sequence name has invalid byte 47 at 3");
 }
 
 TEST(CodecRejects, ClientRequestForZeroIds) {
-  EXPECT_EQ(rejection(sealed(type_of<ClientRequest>(), client_request_body("s", 0))),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<ClientRequest>(), client_request_body("s", 0))),
             "body offset 19: count 0 not in 1..1048576");
 }
 
 TEST(CodecRejects, ClientRequestForMoreThanTheRangeLimit) {
   EXPECT_EQ(
-      rejection(sealed(type_of<ClientRequest>(), client_request_body("s", range_ids_max + 1))),
+      rejection(test::sealed_frame(type_of<ClientRequest>(), client_request_body("s", range_ids_max + 1))),
       "body offset 19: count 1048577 not in 1..1048576");
-  EXPECT_EQ(rejection(sealed(type_of<ClientRequest>(), client_request_body("s", range_ids_max))),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<ClientRequest>(), client_request_body("s", range_ids_max))),
             "");
 }
 
@@ -452,11 +442,11 @@ TEST(CodecRejects, BodyThatDoesNotMatchItsChecksum) {
 }
 
 TEST(CodecRejects, TruncatedField) {
-  EXPECT_EQ(rejection(sealed(type_of<EpochRequest>(), "abcde")),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<EpochRequest>(), "abcde")),
             "body offset 0: truncated u64 (5 bytes left)");
-  EXPECT_EQ(rejection(sealed(type_of<Prepare>(), "\x05")),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<Prepare>(), "\x05")),
             "body offset 0: truncated string (1 bytes left)");
-  EXPECT_EQ(rejection(sealed(type_of<Prepare>(), std::string("\x05\x00"
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<Prepare>(), std::string("\x05\x00"
                                                              "abc",
                                                              5))),
             "body offset 0: truncated string (5 bytes left)");
@@ -466,18 +456,18 @@ TEST(CodecRejects, BoolOtherThanZeroOrOne) {
   std::string frame = encode_frame(EpochReply{1, true, 2, Ballot{}});
   std::string body = frame.substr(frame_header_bytes);
   body[8] = 2;
-  EXPECT_EQ(rejection(sealed(type_of<EpochReply>(), body)), "body offset 8: bool is 2, not 0 or 1");
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<EpochReply>(), body)), "body offset 8: bool is 2, not 0 or 1");
 }
 
 TEST(CodecRejects, UnknownStatus) {
   std::string body = encode_frame(ClientReply{1, 2, Status::ok, 3, 4}).substr(frame_header_bytes);
   body[16] = 9;  // one past the last status
-  EXPECT_EQ(rejection(sealed(type_of<ClientReply>(), body)), "body offset 16: unknown status 9");
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<ClientReply>(), body)), "body offset 16: unknown status 9");
 }
 
 TEST(CodecRejects, TrailingBytesAfterTheLastField) {
   std::string body = encode_frame(EpochRequest{1}).substr(frame_header_bytes) + "zz";
-  EXPECT_EQ(rejection(sealed(type_of<EpochRequest>(), body)), "body offset 8: 2 trailing bytes");
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<EpochRequest>(), body)), "body offset 8: 2 trailing bytes");
 }
 
 std::string fence_reply_body_with_count(uint32_t count) {
@@ -492,30 +482,30 @@ std::string fence_reply_body_with_count(uint32_t count) {
 
 TEST(CodecRejects, FenceReplyWithMoreStatesThanSequencesMax) {
   EXPECT_EQ(
-      rejection(sealed(type_of<FenceReply>(), fence_reply_body_with_count(sequences_max + 1))),
+      rejection(test::sealed_frame(type_of<FenceReply>(), fence_reply_body_with_count(sequences_max + 1))),
       "body offset 29: vector count 4097 over limit 4096");
-  EXPECT_EQ(rejection(sealed(type_of<FenceReply>(), fence_reply_body_with_count(UINT32_MAX))),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<FenceReply>(), fence_reply_body_with_count(UINT32_MAX))),
             "body offset 29: vector count 4294967295 over limit 4096");
 }
 
 TEST(CodecRejects, VectorCountLargerThanTheBytesPresentBeforeAllocating) {
   // 4096 states would need at least 4096 * 51 bytes; none follow.
-  EXPECT_EQ(rejection(sealed(type_of<FenceReply>(), fence_reply_body_with_count(sequences_max))),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<FenceReply>(), fence_reply_body_with_count(sequences_max))),
             "body offset 29: vector count 4096 needs at least 208896 bytes, 0 left");
 }
 
 TEST(CodecRejects, AuthBytesCutShort) {
   const std::string body = encode_frame(AuthChallenge{counting_bytes(9)}).substr(frame_header_bytes);
   ASSERT_EQ(body.size(), auth_bytes);
-  EXPECT_EQ(rejection(sealed(type_of<AuthChallenge>(), body.substr(0, auth_bytes - 1))),
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<AuthChallenge>(), body.substr(0, auth_bytes - 1))),
             "body offset 0: truncated auth bytes (31 bytes left)");
-  EXPECT_EQ(rejection(sealed(type_of<AuthProof>(), "")), "body offset 0: truncated auth bytes (0 bytes left)");
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<AuthProof>(), "")), "body offset 0: truncated auth bytes (0 bytes left)");
 }
 
 TEST(CodecRejects, AuthBytesWithTrailingBytes) {
   const std::string body = encode_frame(AuthProof{counting_bytes(9)}).substr(frame_header_bytes);
-  EXPECT_EQ(rejection(sealed(type_of<AuthProof>(), body + "x")), "body offset 32: 1 trailing bytes");
-  EXPECT_EQ(rejection(sealed(type_of<AuthChallenge>(), body + "xyz")), "body offset 32: 3 trailing bytes");
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<AuthProof>(), body + "x")), "body offset 32: 1 trailing bytes");
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<AuthChallenge>(), body + "xyz")), "body offset 32: 3 trailing bytes");
 }
 
 TEST(Codec, AuthBytesTravelRawWithoutALengthPrefix) {
