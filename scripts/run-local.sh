@@ -11,6 +11,13 @@ ports=(${PORTS:-19001 19002 19003})
 addrs=()
 for p in "${ports[@]}"; do addrs+=("127.0.0.1:$p"); done
 
+# Peers prove they hold one shared key; made once, kept with the data.
+mkdir -p "$data"
+key="$data/cluster.key"
+if [ ! -s "$key" ]; then
+  (umask 077 && head -c 32 /dev/urandom > "$key")
+fi
+
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -24,7 +31,7 @@ for i in "${!addrs[@]}"; do
   peers=()
   for j in "${!addrs[@]}"; do [ "$i" = "$j" ] || peers+=("${addrs[$j]}"); done
   mkdir -p "$data/node$i"
-  "$bin/rrseq-server" "${addrs[$i]}" "$data/node$i" "${peers[@]}" 2>"$data/node$i.log" &
+  "$bin/rrseq-server" --cluster-key "$key" "${addrs[$i]}" "$data/node$i" "${peers[@]}" 2>"$data/node$i.log" &
   pids+=($!)
 done
 echo "cluster: ${addrs[*]} (logs in $data/node*.log); client on sequence 'demo', buffer 10, one ID every 200 ms"
