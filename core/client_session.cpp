@@ -6,7 +6,8 @@ namespace rrseq {
 
 ClientSession::ClientSession(ClientConfig cfg, uint64_t client_id, uint64_t rng_seed)
     : cfg_(std::move(cfg)), client_id_(client_id), rng_(rng_seed) {
-  server_ = (cfg_.affinity ? home_server(cfg_.seq, cfg_.servers) : cfg_.first_server) % cfg_.servers;
+  home_ = (cfg_.affinity ? home_server(cfg_.seq, cfg_.servers) : cfg_.first_server) % cfg_.servers;
+  server_ = home_;
   size_ = cfg_.buf_size;
 }
 
@@ -59,6 +60,7 @@ void ClientSession::adapt(TimeUs now) {
 
 void ClientSession::request(TimeUs now) {
   adapt(now);
+  if (cfg_.affinity && server_ != home_ && now - left_home_us_ >= cfg_.home_retry_us) server_ = home_;
   InFlight f;
   f.req = ClientRequest{client_id_, next_request_++, cfg_.seq, want()};
   f.first_sent_us = now;
@@ -77,6 +79,7 @@ void ClientSession::send_attempt(TimeUs now) {
 void ClientSession::back_off(TimeUs now) {
   InFlight& f = *in_flight_;
   f.waiting = false;
+  if (server_ == home_) left_home_us_ = now;
   server_ = (server_ + 1) % cfg_.servers;
   const uint32_t shift = std::min<uint32_t>(f.attempts, 10);
   const TimeUs window = std::min(cfg_.retry_backoff_max_us, cfg_.retry_backoff_min_us << shift);

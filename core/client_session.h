@@ -30,6 +30,10 @@ struct ClientConfig {
   // sequence share a proposer and rarely collide; others serve when it is down.
   // Server index i must be node i (list addresses in sorted order).
   bool affinity = false;
+  // Under affinity, a client that moved away from the home node (it refused
+  // or did not answer) sends new requests there again this long after: one
+  // refusal at start-up must not leave it on another proposer for good.
+  TimeUs home_retry_us = 1'000'000;
   // Adaptive buffer (B > 0 only, like Meituan Leaf's dynamic step): each range
   // should last about adaptive_period_us. A range used up in under half of that
   // doubles the next request, up to adaptive_ids_max; one lasting over twice as
@@ -105,6 +109,8 @@ class ClientSession {
   std::deque<std::pair<uint64_t, uint64_t>> ranges_;  // buffered [from, to), oldest first
   std::optional<InFlight> in_flight_;
   uint32_t server_ = 0;  // next server to try
+  uint32_t home_ = 0;    // where rotation starts (the home node under affinity)
+  TimeUs left_home_us_ = 0;  // when a retry last moved server_ off home_
   bool failed_ = false;
   std::string error_;
   ClientOutput out_;

@@ -98,6 +98,35 @@ TEST(ClientSession, NotReadyBacksOffAndMovesOn) {
   EXPECT_EQ(again.first, (req.first + 1) % 3);
 }
 
+// Under affinity a refusal moves the client on, but only for a while: new
+// requests go home again after home_retry_us, so clients share one proposer.
+TEST(ClientSession, AffinityReturnsHomeAfterARetryInterval) {
+  ClientConfig c = config(0);
+  c.affinity = true;
+  c.home_retry_us = 1'000;
+  ClientSession s(c, 7, 1);
+  const uint32_t home = home_server("s", 3);
+  auto send = [&](TimeUs now) {
+    EXPECT_FALSE(s.take_id(now));
+    return s.take_output().sends.at(0);
+  };
+  auto req = send(0);
+  EXPECT_EQ(req.first, home);
+  s.on_reply(req.first, ClientReply{7, req.second.request, Status::not_ready, 0, 0}, 10);
+  s.on_timer(*s.next_timer());
+  auto retry = s.take_output().sends.at(0);
+  EXPECT_EQ(retry.first, (home + 1) % 3);
+  s.on_reply(retry.first, ok(retry.second, 1), 200);
+  EXPECT_EQ(s.take_id(200), 1u);
+  s.take_output();
+  auto second = send(500);
+  EXPECT_EQ(second.first, (home + 1) % 3);  // too soon: stays where it was served
+  s.on_reply(second.first, ok(second.second, 2), 600);
+  EXPECT_EQ(s.take_id(600), 2u);
+  s.take_output();
+  EXPECT_EQ(send(1'010).first, home);  // home_retry_us after leaving home
+}
+
 TEST(ClientSession, ExhaustedIsFinal) {
   ClientSession s(config(0), 7, 1);
   s.take_id(0);
