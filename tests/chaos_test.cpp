@@ -4,12 +4,9 @@
 //
 // RRSEQ_CHAOS_SEED=N replays the chaos choices of a run (timing still varies);
 // RRSEQ_CHAOS_KEEP=1 keeps the temporary directory (data, logs, outputs).
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +28,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/free_ports.h"
 
 #ifndef RRSEQ_BIN_DIR
 #error "RRSEQ_BIN_DIR must name the directory holding rrseq-server and rrseq-client"
@@ -87,27 +86,6 @@ size_t count_ids(const fs::path& p) {
   size_t n = 0;
   for (size_t pos = 0; (pos = text.find("Got: ", pos)) != std::string::npos; pos += 5) ++n;
   return n;
-}
-
-// Distinct free loopback ports: all bound at once, then released.
-std::vector<int> pick_ports(int n) {
-  std::vector<int> fds, ports;
-  for (int i = 0; i < n; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) break;
-    fds.push_back(fd);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      break;
-    ports.push_back(ntohs(a.sin_port));
-  }
-  for (int fd : fds) ::close(fd);
-  return ports;
 }
 
 // A child's exit as text: "exit 0", "signal 9".
@@ -258,7 +236,7 @@ class ChaosTest : public ::testing::Test {
   // ---- servers ----
 
   void make_cluster(int n) {
-    const auto ports = pick_ports(n);
+    const auto ports = rrseq::test::free_loopback_ports(n);
     ASSERT_EQ(static_cast<int>(ports.size()), n) << "could not pick loopback ports";
     for (int i = 0; i < n; ++i) {
       ServerProc s;

@@ -1,11 +1,8 @@
 // In-process clusters of real rrseq::Server objects on loopback TCP, driven by
 // the client library: the seed's own client tests, plus the mix of buffer
 // sizes the seed never tried (the one that broke the 2016 algorithm).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +16,7 @@
 
 #include "core/limits.h"
 #include "rrseq/client.h"
+#include "tests/free_ports.h"
 #include "tests/test_cluster.h"
 #include "transport_net/address.h"
 #include "transport_net/log.h"
@@ -283,21 +281,7 @@ TEST_F(ClusterTest, NextAfterCloseFailsAndCloseIsIdempotent) {
 // Loopback ports nothing listens on: bound by the OS (never listened on), then released.
 std::vector<std::string> dead_addresses(size_t n) {
   std::vector<std::string> out;
-  std::vector<int> fds;
-  for (size_t i = 0; i < n; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) break;
-    fds.push_back(fd);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      break;
-    out.push_back("127.0.0.1:" + std::to_string(ntohs(a.sin_port)));
-  }
-  for (int fd : fds) ::close(fd);
+  for (int port : test::free_loopback_ports(n)) out.push_back("127.0.0.1:" + std::to_string(port));
   return out;
 }
 
