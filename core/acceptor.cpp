@@ -22,6 +22,12 @@ SeqState& Acceptor::seq_state(const std::string& seq) {
   return it->second;
 }
 
+bool Acceptor::stale_voter(const Voter& v) const {
+  if (v.node == self_) return v.epoch < epoch();
+  auto it = state_.live_epoch.find(v.node);
+  return it != state_.live_epoch.end() && v.epoch < it->second;
+}
+
 void Acceptor::note_promise(const Ballot& b) { max_promised_ = std::max(max_promised_, b); }
 
 void Acceptor::recompute_max_promised() {
@@ -49,13 +55,19 @@ void Acceptor::on_prepare(const Prepare& m, Promise& reply, std::vector<StorageR
   reply.promised = s.promised;
   reply.accepted = s.accepted;
   reply.value = s.value;
+  reply.epoch = epoch();
 }
 
 void Acceptor::on_accept(const Accept& m, Accepted& reply, std::vector<StorageRecord>& records) {
   reply.seq = m.seq;
   reply.ballot = m.ballot;
+  reply.epoch = epoch();
   const Ballot binding = promised(m.seq);
-  if (m.ballot < binding || !can_add_sequence(m.seq)) {
+  // A quorum that counted a forgotten promise proves nothing: refuse, and the
+  // proposer prepares again (issue 9's five-node duplicate).
+  const bool stale = std::any_of(m.voters.begin(), m.voters.end(),
+                                 [this](const Voter& v) { return stale_voter(v); });
+  if (m.ballot < binding || stale || !can_add_sequence(m.seq)) {
     reply.ok = false;
     reply.promised = binding;
     return;
@@ -105,18 +117,27 @@ void Acceptor::on_epoch_request(uint32_t from, const EpochRequest& m, EpochReply
   records.push_back(EpochSeenRecord{from, epoch});
   reply.epoch = epoch;
   reply.max_promised = max_promised_;
+  reply.founder = m.nonce != 0 && state_.founders.count(from) && state_.founders.at(from) == m.nonce;
 }
 
 void Acceptor::on_fence_request(uint32_t from, const FenceRequest& m, FenceReply& reply,
                                 std::vector<StorageRecord>& records) {
   reply.attempt = m.attempt;
+  reply.ballot = m.ballot;
   reply.max_promised = max_promised_;
   if (!state_.initialized) return;
+  const uint32_t fence_epoch = incarnation_epoch(m.ballot.incarnation);
   // Record the epoch the rejoining node will use, so its next rejoin gets a higher one.
   uint32_t& epoch = state_.epoch_seen[from];
-  if (incarnation_epoch(m.ballot.incarnation) > epoch) {
-    epoch = incarnation_epoch(m.ballot.incarnation);
+  if (fence_epoch > epoch) {
+    epoch = fence_epoch;
     records.push_back(EpochSeenRecord{from, epoch});
+  }
+  // From now on, promises of its earlier lives are void here, fence or not.
+  uint32_t& live = state_.live_epoch[from];
+  if (fence_epoch > live) {
+    live = fence_epoch;
+    records.push_back(LiveEpochRecord{from, live});
   }
   // Equal: the same fence sent again (ballots are unique), answer alike.
   if (m.ballot < max_promised_) {
@@ -130,12 +151,26 @@ void Acceptor::on_fence_request(uint32_t from, const FenceRequest& m, FenceReply
   reply.max_promised = max_promised_;
   reply.states.reserve(state_.sequences.size());
   for (const auto& [name, s] : state_.sequences) reply.states.push_back(s);
+  std::map<uint32_t, PeerEpoch> epochs;
+  for (const auto& [node, e] : state_.epoch_seen) epochs[node] = PeerEpoch{node, e, 0};
+  for (const auto& [node, e] : state_.live_epoch) {
+    epochs.try_emplace(node, PeerEpoch{node, 0, 0}).first->second.live = e;
+  }
+  epochs.try_emplace(self_, PeerEpoch{self_, 0, 0}).first->second.live = this->epoch();
+  for (const auto& [node, e] : epochs) reply.epochs.push_back(e);
 }
 
 void Acceptor::adopt(const std::map<std::string, SeqState>& states, const Ballot& floor,
-                     std::vector<StorageRecord>& records) {
+                     const std::map<uint32_t, PeerEpoch>& epochs, std::vector<StorageRecord>& records) {
   state_.floor = std::max(state_.floor, floor);
   records.push_back(FloorRecord{state_.floor});
+  for (const auto& [node, e] : epochs) {
+    if (node == self_) continue;
+    uint32_t& seen = state_.epoch_seen[node];
+    if (e.seen > seen) records.push_back(EpochSeenRecord{node, seen = e.seen});
+    uint32_t& live = state_.live_epoch[node];
+    if (e.live > live) records.push_back(LiveEpochRecord{node, live = e.live});
+  }
   for (const auto& [name, learned] : states) {
     SeqState& s = seq_state(name);
     s.promised = std::max(s.promised, learned.promised);

@@ -15,7 +15,9 @@ namespace rrseq {
 
 class Acceptor {
  public:
-  explicit Acceptor(DurableState state) : state_(std::move(state)) { recompute_max_promised(); }
+  Acceptor(DurableState state, uint32_t self) : state_(std::move(state)), self_(self) {
+    recompute_max_promised();
+  }
 
   // Each handler fills `reply` and appends the records to persist to `records`.
   void on_prepare(const Prepare& m, Promise& reply, std::vector<StorageRecord>& records);
@@ -32,7 +34,13 @@ class Acceptor {
 
   // Adopts what a rejoin learned from a majority of peers (rejoin.h).
   void adopt(const std::map<std::string, SeqState>& states, const Ballot& floor,
-             std::vector<StorageRecord>& records);
+             const std::map<uint32_t, PeerEpoch>& epochs, std::vector<StorageRecord>& records);
+
+  // The epoch of this node's current life.
+  uint32_t epoch() const { return incarnation_epoch(state_.incarnation); }
+  // A voter from a life of its node that has since lost its state, as far as
+  // this node knows: its promise may be forgotten and must not be counted.
+  bool stale_voter(const Voter& v) const;
 
   const DurableState& state() const { return state_; }
   DurableState& mutable_state() { return state_; }
@@ -47,6 +55,7 @@ class Acceptor {
   void recompute_max_promised();
 
   DurableState state_;
+  uint32_t self_ = 0;
   Ballot max_promised_;  // highest ballot promised for any sequence, floor included
 };
 

@@ -27,23 +27,31 @@ void fields(auto& ar, Is<Ballot> auto& b) { ar(b.round); ar(b.node); ar(b.incarn
 void fields(auto& ar, Is<SeqState> auto& s) {
   ar(s.seq); ar(s.promised); ar(s.accepted); ar(s.value);
 }
+void fields(auto& ar, Is<Voter> auto& v) { ar(v.node); ar(v.epoch); }
+void fields(auto& ar, Is<PeerEpoch> auto& e) { ar(e.node); ar(e.seen); ar(e.live); }
 void fields(auto& ar, Is<Prepare> auto& m) { ar(m.seq); ar(m.ballot); }
 void fields(auto& ar, Is<Promise> auto& m) {
-  ar(m.seq); ar(m.ballot); ar(m.ok); ar(m.promised); ar(m.accepted); ar(m.value);
+  ar(m.seq); ar(m.ballot); ar(m.ok); ar(m.promised); ar(m.accepted); ar(m.value); ar(m.epoch);
 }
-void fields(auto& ar, Is<Accept> auto& m) { ar(m.seq); ar(m.ballot); ar(m.value); ar(m.next); }
-void fields(auto& ar, Is<Accepted> auto& m) { ar(m.seq); ar(m.ballot); ar(m.ok); ar(m.promised); }
+void fields(auto& ar, Is<Accept> auto& m) {
+  ar(m.seq); ar(m.ballot); ar(m.value); ar(m.next); ar(m.voters, cluster_nodes_max);
+}
+void fields(auto& ar, Is<Accepted> auto& m) {
+  ar(m.seq); ar(m.ballot); ar(m.ok); ar(m.promised); ar(m.epoch);
+}
 void fields(auto& ar, Is<ClassicRead> auto& m) { ar(m.seq); ar(m.op); }
 void fields(auto& ar, Is<ClassicReadReply> auto& m) { ar(m.seq); ar(m.op); ar(m.value); }
 void fields(auto& ar, Is<ClassicWrite> auto& m) { ar(m.seq); ar(m.op); ar(m.value); }
 void fields(auto& ar, Is<ClassicWriteReply> auto& m) { ar(m.seq); ar(m.op); }
-void fields(auto& ar, Is<EpochRequest> auto& m) { ar(m.attempt); }
+void fields(auto& ar, Is<EpochRequest> auto& m) { ar(m.attempt); ar(m.nonce); }
 void fields(auto& ar, Is<EpochReply> auto& m) {
-  ar(m.attempt); ar(m.initialized); ar(m.epoch); ar(m.max_promised);
+  ar(m.attempt); ar(m.initialized); ar(m.epoch); ar(m.max_promised); ar(m.lost_state);
+  ar(m.nonce); ar(m.founder);
 }
 void fields(auto& ar, Is<FenceRequest> auto& m) { ar(m.attempt); ar(m.ballot); }
 void fields(auto& ar, Is<FenceReply> auto& m) {
-  ar(m.attempt); ar(m.ok); ar(m.max_promised); ar(m.states, sequences_max);
+  ar(m.attempt); ar(m.ok); ar(m.max_promised); ar(m.states, sequences_max); ar(m.ballot);
+  ar(m.epochs, cluster_nodes_max);
 }
 void fields(auto& ar, Is<ClientRequest> auto& m) {
   ar(m.client); ar(m.request); ar(m.seq); ar.id_count(m.count);

@@ -17,6 +17,9 @@ static_assert(std::is_same_v<std::variant_alternative_t<1, StorageRecord>, Floor
 static_assert(std::is_same_v<std::variant_alternative_t<2, StorageRecord>, EpochSeenRecord>);
 static_assert(std::is_same_v<std::variant_alternative_t<3, StorageRecord>, IncarnationRecord>);
 static_assert(std::is_same_v<std::variant_alternative_t<4, StorageRecord>, InitializedRecord>);
+static_assert(std::is_same_v<std::variant_alternative_t<5, StorageRecord>, LiveEpochRecord>);
+static_assert(std::is_same_v<std::variant_alternative_t<6, StorageRecord>, NonceRecord>);
+static_assert(std::is_same_v<std::variant_alternative_t<7, StorageRecord>, FounderRecord>);
 
 void put_ballot(ByteWriter& w, const Ballot& b) {
   w.put_u64(b.round);
@@ -53,6 +56,15 @@ class FieldReader {
     if (!failed() && !valid_seq_name(*v)) {
       fail(at, std::string(field) + " invalid (" + std::to_string(v->size()) +
                    " bytes; want 1.." + std::to_string(seq_name_bytes_max) + " of [A-Za-z0-9_.-])");
+    }
+  }
+
+  void node(const char* field, uint32_t* v) {
+    const size_t at = r_.offset();
+    u32(field, v);
+    if (!failed() && *v >= cluster_nodes_max) {
+      fail(at, std::string(field) + " out of range (" + std::to_string(*v) + " >= " +
+                   std::to_string(cluster_nodes_max) + ")");
     }
   }
 
@@ -99,6 +111,14 @@ std::string encode_record(const StorageRecord& r) {
           w.put_u32(rec.epoch);
         } else if constexpr (std::is_same_v<T, IncarnationRecord>) {
           w.put_u64(rec.incarnation);
+        } else if constexpr (std::is_same_v<T, LiveEpochRecord>) {
+          w.put_u32(rec.node);
+          w.put_u32(rec.epoch);
+        } else if constexpr (std::is_same_v<T, NonceRecord>) {
+          w.put_u64(rec.nonce);
+        } else if constexpr (std::is_same_v<T, FounderRecord>) {
+          w.put_u32(rec.node);
+          w.put_u64(rec.nonce);
         } else {
           static_assert(std::is_same_v<T, InitializedRecord>);
         }
@@ -151,6 +171,26 @@ std::variant<StorageRecord, DecodeError> decode_record(std::span<const uint8_t> 
     case 4:
       rec = InitializedRecord{};
       break;
+    case 5: {
+      LiveEpochRecord e;
+      f.node("live_epoch node", &e.node);
+      f.u32("live_epoch epoch", &e.epoch);
+      rec = e;
+      break;
+    }
+    case 6: {
+      NonceRecord n;
+      f.u64("nonce", &n.nonce);
+      rec = n;
+      break;
+    }
+    case 7: {
+      FounderRecord fr;
+      f.node("founder node", &fr.node);
+      f.u64("founder nonce", &fr.nonce);
+      rec = fr;
+      break;
+    }
     default:
       f.fail(0, "unknown record tag " + std::to_string(tag));
   }
@@ -171,6 +211,13 @@ void DurableState::apply(const StorageRecord& r) {
           epoch_seen[rec.node] = rec.epoch;
         } else if constexpr (std::is_same_v<T, IncarnationRecord>) {
           incarnation = rec.incarnation;
+        } else if constexpr (std::is_same_v<T, LiveEpochRecord>) {
+          uint32_t& e = live_epoch[rec.node];
+          e = std::max(e, rec.epoch);
+        } else if constexpr (std::is_same_v<T, NonceRecord>) {
+          nonce = rec.nonce;
+        } else if constexpr (std::is_same_v<T, FounderRecord>) {
+          founders[rec.node] = rec.nonce;
         } else {
           static_assert(std::is_same_v<T, InitializedRecord>);
           initialized = true;
@@ -181,13 +228,16 @@ void DurableState::apply(const StorageRecord& r) {
 
 std::vector<StorageRecord> DurableState::snapshot() const {
   std::vector<StorageRecord> out;
-  out.reserve(3 + epoch_seen.size() + sequences.size());
+  out.reserve(4 + epoch_seen.size() + live_epoch.size() + founders.size() + sequences.size());
   // Braces, not in_place_type with arguments: clang before 16 (the fuzz build)
   // cannot build an aggregate from parentheses.
   if (initialized) out.emplace_back(InitializedRecord{});
   out.emplace_back(IncarnationRecord{incarnation});
   if (!floor.is_zero()) out.emplace_back(FloorRecord{floor});
+  if (nonce != 0) out.emplace_back(NonceRecord{nonce});
   for (const auto& [node, epoch] : epoch_seen) out.emplace_back(EpochSeenRecord{node, epoch});
+  for (const auto& [node, epoch] : live_epoch) out.emplace_back(LiveEpochRecord{node, epoch});
+  for (const auto& [node, n] : founders) out.emplace_back(FounderRecord{node, n});
   for (const auto& [name, state] : sequences) out.emplace_back(SeqRecord{state});
   return out;
 }

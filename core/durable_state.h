@@ -28,9 +28,21 @@ struct IncarnationRecord {  // written at every start, before any message is sen
   uint64_t incarnation = 0;
 };
 struct InitializedRecord {};  // the node has state: it bootstrapped or caught up
+struct LiveEpochRecord {  // `node` rejoined in `epoch`: its promises from earlier epochs are void
+  uint32_t node = 0;
+  uint32_t epoch = 0;
+};
+struct NonceRecord {  // random, made at the first start on this data directory
+  uint64_t nonce = 0;
+};
+struct FounderRecord {  // founded the cluster counting `node`, as it was then (`nonce`), as empty
+  uint32_t node = 0;
+  uint64_t nonce = 0;
+};
 
 using StorageRecord =
-    std::variant<SeqRecord, FloorRecord, EpochSeenRecord, IncarnationRecord, InitializedRecord>;
+    std::variant<SeqRecord, FloorRecord, EpochSeenRecord, IncarnationRecord, InitializedRecord,
+                 LiveEpochRecord, NonceRecord, FounderRecord>;
 
 std::string encode_record(const StorageRecord& r);
 // Checks every field against limits.h; the error names the field.
@@ -41,6 +53,9 @@ struct DurableState {
   uint64_t incarnation = 0;
   Ballot floor;
   std::map<uint32_t, uint32_t> epoch_seen;     // node -> epoch
+  std::map<uint32_t, uint32_t> live_epoch;     // node -> epoch of its latest rejoin known here
+  uint64_t nonce = 0;                          // this life's (memory) or directory's (durable) identity
+  std::map<uint32_t, uint64_t> founders;       // node -> its nonce when counted as empty at founding
   std::map<std::string, SeqState> sequences;   // name -> state (ordered: deterministic)
 
   void apply(const StorageRecord& r);

@@ -13,6 +13,17 @@
 namespace rrseq {
 
 // ---- CASPaxos register per sequence (protocol "ballot") ----
+// A node whose promise a proposer counted, and the epoch of that node's life
+// then (incarnation_epoch). A node that lost its state rejoins in a higher
+// epoch; an accept resting on a promise of its earlier life is refused by
+// every node that knows the new epoch (rejoin.h).
+struct Voter {
+  uint32_t node = 0;
+  uint32_t epoch = 0;
+
+  bool operator==(const Voter&) const = default;
+};
+
 struct Prepare {
   std::string seq;
   Ballot ballot;
@@ -26,6 +37,7 @@ struct Promise {
   Ballot promised;   // acceptor's promise after handling the prepare
   Ballot accepted;   // ballot of the accepted value (zero: none yet)
   uint64_t value = 0;  // next ID to grant; 0 when nothing was accepted
+  uint32_t epoch = 0;  // the acceptor's epoch when it promised
 
   bool operator==(const Promise&) const = default;
 };
@@ -36,6 +48,8 @@ struct Accept {
   // Fast path: also promise this higher ballot (zero: no). The proposer's next
   // round then starts with Accept(next), one round trip per grant.
   Ballot next;
+  // The promise quorum this accept rests on (ballot protocol): a majority.
+  std::vector<Voter> voters;
 
   bool operator==(const Accept&) const = default;
 };
@@ -44,6 +58,7 @@ struct Accepted {
   Ballot ballot;
   bool ok = false;
   Ballot promised;
+  uint32_t epoch = 0;  // the acceptor's epoch; with Accept::next, this ack is a promise
 
   bool operator==(const Accepted&) const = default;
 };
@@ -80,6 +95,7 @@ struct ClassicWriteReply {
 // Step 1: peers hand out a fresh epoch for the asking node.
 struct EpochRequest {
   uint64_t attempt = 0;
+  uint64_t nonce = 0;  // the asking node's DurableState::nonce
 
   bool operator==(const EpochRequest&) const = default;
 };
@@ -88,6 +104,11 @@ struct EpochReply {
   bool initialized = false;  // false: the peer has no state either
   uint32_t epoch = 0;        // peer's counter for the asking node, after increment
   Ballot max_promised;       // highest ballot the peer promised for any sequence
+  bool lost_state = false;   // uninitialized, but knows it had state: never counted as empty
+  uint64_t nonce = 0;        // the peer's DurableState::nonce (when uninitialized)
+  // The peer founded the cluster counting the asker, with this very nonce, as
+  // empty: the asker founds it too (it has answered no quorum since).
+  bool founder = false;
 
   bool operator==(const EpochReply&) const = default;
 };
@@ -106,11 +127,24 @@ struct FenceRequest {
 
   bool operator==(const FenceRequest&) const = default;
 };
+// What a node knows of another node's epochs: the counter it hands out to it
+// (seen) and the epoch of its latest rejoin (live).
+struct PeerEpoch {
+  uint32_t node = 0;
+  uint32_t seen = 0;
+  uint32_t live = 0;
+
+  bool operator==(const PeerEpoch&) const = default;
+};
 struct FenceReply {
   uint64_t attempt = 0;
   bool ok = false;
   Ballot max_promised;
   std::vector<SeqState> states;  // every sequence the peer knows, when ok
+  Ballot ballot;                 // the fence ballot this answers
+  // The peer's epoch knowledge, itself included (when ok): a rejoining node
+  // keeps it, so epochs are never handed out twice after rolling restarts.
+  std::vector<PeerEpoch> epochs;
 
   bool operator==(const FenceReply&) const = default;
 };

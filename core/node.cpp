@@ -10,7 +10,15 @@ namespace rrseq {
 const char* protocol_name(Protocol p) { return p == Protocol::ballot ? "ballot" : "classic"; }
 
 Node::Node(NodeConfig cfg, DurableState recovered, uint64_t rng_seed, TimeUs now)
-    : cfg_(cfg), rng_(rng_seed), acceptor_(std::move(recovered)), proposer_(cfg_, acceptor_, rng_, stats_) {
+    : cfg_(cfg), rng_(rng_seed), acceptor_(std::move(recovered), cfg.self), proposer_(cfg_, acceptor_, rng_, stats_) {
+  if (acceptor_.state().nonce == 0) {
+    // This life's (memory) or directory's (durable) identity, durable before any
+    // EpochReply names it (replies are gated on sync).
+    std::vector<StorageRecord> records;
+    acceptor_.mutable_state().nonce = rng_.next() | 1;
+    records.push_back(NonceRecord{acceptor_.state().nonce});
+    persist(records);
+  }
   const DurableState& st = acceptor_.state();
   if (st.initialized) {
     out_.log.push_back("recovered " + std::to_string(st.sequences.size()) + " sequences");
@@ -27,7 +35,7 @@ Node::Node(NodeConfig cfg, DurableState recovered, uint64_t rng_seed, TimeUs now
                          ? "lost its state: rejoining from a majority of peers (never bootstrapping)"
                          : "no state: rejoining from a majority of peers");
   std::vector<PeerSend> sends;
-  rejoin_.emplace(cfg_, rng_, now, sends);
+  rejoin_.emplace(cfg_, st.nonce, rng_, now, sends);
   std::optional<RejoinOutcome> done = rejoin_->decide(sends);
   for (auto& s : sends) send(s.to, std::move(s.msg));
   if (done) finish_rejoin(*done);
@@ -47,10 +55,16 @@ void Node::finish_rejoin(const RejoinOutcome& o) {
   if (o.bootstrap) {
     acceptor_.mutable_state().initialized = true;
     records.push_back(InitializedRecord{});
-    out_.log.push_back("a majority of the cluster has no state: bootstrapping a new cluster");
+    for (const auto& [node, nonce] : o.founders) {
+      acceptor_.mutable_state().founders[node] = nonce;
+      records.push_back(FounderRecord{node, nonce});
+    }
+    out_.log.push_back(o.founder
+                           ? "a peer founded the cluster counting this node as empty: founding it too"
+                           : "a majority of the cluster has no state: bootstrapping a new cluster");
   } else {
     epoch = o.epoch;
-    acceptor_.adopt(o.states, o.floor, records);
+    acceptor_.adopt(o.states, o.floor, o.epochs, records);
     out_.log.push_back("rejoined: epoch " + std::to_string(epoch) + ", " +
                        std::to_string(o.states.size()) + " sequences, fence " + o.floor.str());
   }
@@ -183,6 +197,8 @@ void Node::on_peer_message(uint32_t from, const Message& msg, TimeUs now) {
           std::vector<StorageRecord> records;
           EpochReply reply;
           acceptor_.on_epoch_request(from, m, reply, records);
+          reply.lost_state = cfg_.lost_state && !acceptor_.state().initialized;
+          reply.nonce = acceptor_.state().nonce;
           persist(records);
           send_gated(from, reply);
         } else if constexpr (std::is_same_v<T, FenceRequest>) {

@@ -24,7 +24,14 @@ struct NodeConfig {
   bool combine = true;   // serve all queued requests of one sequence with one round
   bool fast_path = true; // piggyback the next prepare on each accept (ballot protocol)
   bool group_commit = true;  // durable: one sync covers every record written so far, not just the next
-  TimeUs round_timeout_us = 100'000;      // a round without a quorum by then is retried
+  // A phase without a quorum by its timeout is retried. The timeout adapts:
+  // round_timeout_rtt_factor times the smoothed time a phase took to complete,
+  // doubled after each timeout, never below round_timeout_us nor above
+  // round_timeout_max_us (where fsync plus round trip exceed the minimum, a
+  // fixed timeout would fail every round).
+  TimeUs round_timeout_us = 100'000;
+  TimeUs round_timeout_max_us = 2'000'000;
+  uint32_t round_timeout_rtt_factor = 3;
   TimeUs backoff_min_us = 500;            // randomized backoff after a ballot conflict
   TimeUs backoff_max_us = 50'000;
   TimeUs rejoin_retry_us = 50'000;        // resend rejoin requests this often

@@ -19,6 +19,7 @@ struct NodeStats {
   uint64_t prepare_phases = 0;
   uint64_t accept_phases = 0;
   uint64_t fast_path_accepts = 0; // accept phases that skipped their prepare (fast path)
+  uint64_t orphans_recovered = 0; // failed proposals found again and granted to their requests
   uint64_t ballot_conflicts = 0;  // rounds ended by a nack: another proposer holds a higher ballot
   uint64_t round_timeouts = 0;    // rounds without a quorum by their deadline
   uint64_t retries = 0;           // rounds started for requests whose previous round failed

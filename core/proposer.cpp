@@ -10,11 +10,20 @@ void Proposer::broadcast(const Message& m, ProposerOutput& out) {
   for (uint32_t n = 0; n < cfg_.nodes; ++n) out.sends.push_back(PeerSend{n, m});
 }
 
-bool Proposer::count_ack(Round& r, uint32_t from) {
+bool Proposer::count_ack(Round& r, uint32_t from, uint32_t epoch) {
   const uint32_t bit = 1u << from;
   if (from >= cfg_.nodes || (r.acks & bit)) return false;  // duplicate answers count once
   r.acks |= bit;
+  r.epochs[from] = epoch;
   return static_cast<uint32_t>(__builtin_popcount(r.acks)) == majority(cfg_.nodes);
+}
+
+std::vector<Voter> Proposer::voters(const Round& r) {
+  std::vector<Voter> v;
+  for (uint32_t n = 0; n < cluster_nodes_max; ++n) {
+    if (r.acks & (1u << n)) v.push_back(Voter{n, r.epochs[n]});
+  }
+  return v;
 }
 
 Proposer::Seq* Proposer::active_round(const std::string& name, Phase phase) {
@@ -31,12 +40,31 @@ void Proposer::enqueue(const PendingRequest& p, TimeUs now, ProposerOutput& out)
   maybe_start(p.req.seq, s, now, out);
 }
 
+void Proposer::note_phase_done(const Round& r, TimeUs now) {
+  const TimeUs sample = now - r.phase_started_us;
+  srtt_us_ = srtt_us_ == 0 ? sample : (7 * srtt_us_ + sample) / 8;
+  rto_us_ = std::clamp<TimeUs>(cfg_.round_timeout_rtt_factor * srtt_us_, cfg_.round_timeout_us,
+                               std::max(cfg_.round_timeout_us, cfg_.round_timeout_max_us));
+}
+
 void Proposer::maybe_start(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out) {
-  if (s.round || s.queue.empty() || now < s.not_before_us) return;
+  if (s.round || (s.queue.empty() && !s.orphan) || now < s.not_before_us) return;
   if (s.conflicts > 0) ++stats_.retries;
   Round r;
-  r.deadline_us = now + cfg_.round_timeout_us;
-  const size_t take = cfg_.combine ? s.queue.size() : 1;
+  r.phase_started_us = now;
+  r.deadline_us = now + round_timeout_us();
+  if (s.orphan) {  // its requests ride first, in their order
+    r.own_ballot = s.orphan->ballot;
+    r.own_base = s.orphan->base;
+    r.own_value = s.orphan->value;
+    r.own_count = s.orphan->batch.size();
+    for (auto& p : s.orphan->batch) {
+      r.total += p.req.count;
+      r.batch.push_back(std::move(p));
+    }
+    s.orphan.reset();
+  }
+  const size_t take = cfg_.combine ? s.queue.size() : std::min<size_t>(s.queue.size(), r.batch.empty() ? 1 : 0);
   for (size_t i = 0; i < take; ++i) {
     r.total += s.queue.front().req.count;
     r.batch.push_back(std::move(s.queue.front()));
@@ -47,6 +75,7 @@ void Proposer::maybe_start(const std::string& name, Seq& s, TimeUs now, Proposer
   if (s.fast && local_.promised(name) <= s.fast->ballot) {
     r.ballot = s.fast->ballot;
     r.base = s.fast->value;
+    r.voters = std::move(s.fast->voters);
     s.fast.reset();
     s.round = std::move(r);
     ++stats_.fast_path_accepts;
@@ -82,8 +111,14 @@ void Proposer::on_promise(uint32_t from, const Promise& m, TimeUs now, ProposerO
     r.best_accepted = m.accepted;
     r.best_value = m.value;
   }
-  if (count_ack(r, from)) {
+  if (count_ack(r, from, m.epoch)) {
+    note_phase_done(r, now);
     r.base = std::max<uint64_t>(r.best_value, 1);  // a fresh sequence starts at 1
+    if (r.own_ballot && r.best_accepted == *r.own_ballot && r.best_value == r.own_value) {
+      r.base = r.own_base;  // our own failed proposal is the latest value: extend it (Orphan)
+      ++stats_.orphans_recovered;
+    }
+    r.voters = voters(r);
     start_write(m.seq, *s, now, out);
   }
 }
@@ -112,10 +147,11 @@ void Proposer::start_write(const std::string& name, Seq& s, TimeUs now, Proposer
   ++stats_.accept_phases;
   r.phase = Phase::write;
   r.acks = 0;
-  r.deadline_us = now + cfg_.round_timeout_us;
+  r.phase_started_us = now;
+  r.deadline_us = now + round_timeout_us();
   if (cfg_.protocol == Protocol::ballot) {
     const Ballot next = cfg_.fast_path ? Ballot{r.ballot.round + 1, cfg_.self, incarnation_} : Ballot{};
-    broadcast(Accept{name, r.ballot, r.base + r.total, next}, out);
+    broadcast(Accept{name, r.ballot, r.base + r.total, next, r.voters}, out);
   } else {
     broadcast(ClassicWrite{name, r.op, r.base + r.total}, out);
   }
@@ -130,7 +166,10 @@ void Proposer::on_accepted(uint32_t from, const Accepted& m, TimeUs now, Propose
     fail_round(*s, now);
     return;
   }
-  if (count_ack(*s->round, from)) finish(m.seq, *s, now, out);
+  if (count_ack(*s->round, from, m.epoch)) {
+    note_phase_done(*s->round, now);
+    finish(m.seq, *s, now, out);
+  }
 }
 
 void Proposer::on_classic_write_reply(uint32_t from, const ClassicWriteReply& m, TimeUs now,
@@ -150,7 +189,7 @@ void Proposer::finish(const std::string& name, Seq& s, TimeUs now, ProposerOutpu
   }
   if (cfg_.fast_path && cfg_.protocol == Protocol::ballot) {
     const Ballot next{r.ballot.round + 1, cfg_.self, incarnation_};
-    s.fast = FastPath{next, r.base + r.total};
+    s.fast = FastPath{next, r.base + r.total, voters(r)};
     s.round_seen = std::max(s.round_seen, next.round);
   }
   s.round.reset();
@@ -164,9 +203,23 @@ void Proposer::finish(const std::string& name, Seq& s, TimeUs now, ProposerOutpu
 
 void Proposer::fail_round(Seq& s, TimeUs now) {
   Round& r = *s.round;
-  // The batch goes back to the front of the queue, in its order.
-  for (auto it = r.batch.rbegin(); it != r.batch.rend(); ++it) s.queue.push_front(std::move(*it));
-  queued_ += r.batch.size();
+  size_t keep = 0;  // requests of the batch kept in an Orphan, not queued again
+  if (r.phase == Phase::write && cfg_.protocol == Protocol::ballot) {
+    s.orphan = Orphan{r.ballot, r.base, r.base + r.total, {}};
+    keep = r.batch.size();
+  } else if (r.own_ballot) {  // the prepare failed: keep waiting to recognise the older proposal
+    s.orphan = Orphan{*r.own_ballot, r.own_base, r.own_value, {}};
+    keep = r.own_count;
+  }
+  if (keep > 0) {
+    s.orphan->batch.assign(std::make_move_iterator(r.batch.begin()),
+                           std::make_move_iterator(r.batch.begin() + static_cast<std::ptrdiff_t>(keep)));
+  }
+  // The rest of the batch goes back to the front of the queue, in its order.
+  for (auto it = r.batch.rbegin(); it != r.batch.rend() - static_cast<std::ptrdiff_t>(keep); ++it) {
+    s.queue.push_front(std::move(*it));
+  }
+  queued_ += r.batch.size() - keep;
   s.round.reset();
   s.fast.reset();
   s.conflicts = std::min<uint32_t>(s.conflicts + 1, 16);
@@ -182,7 +235,12 @@ void Proposer::on_timer(TimeUs now, ProposerOutput& out) {
     Seq& s = seqs_[name];
     if (s.round && now >= s.round->deadline_us) {
       ++stats_.round_timeouts;
+      rto_us_ = std::min(std::max(cfg_.round_timeout_us, cfg_.round_timeout_max_us), 2 * round_timeout_us());
       fail_round(s, now);
+    }
+    if (s.orphan && !s.round && now >= s.orphan->batch.front().arrived_us + cfg_.request_timeout_us) {
+      for (auto& p : s.orphan->batch) out.answers.push_back(ClientAnswer{std::move(p), Status::timeout});
+      s.orphan.reset();
     }
     while (!s.queue.empty() && now >= s.queue.front().arrived_us + cfg_.request_timeout_us) {
       out.answers.push_back(ClientAnswer{std::move(s.queue.front()), Status::timeout});
@@ -190,7 +248,7 @@ void Proposer::on_timer(TimeUs now, ProposerOutput& out) {
       --queued_;
     }
     maybe_start(name, s, now, out);
-    if (!s.round && s.queue.empty()) active_.erase(name);
+    if (!s.round && s.queue.empty() && !s.orphan) active_.erase(name);
   }
 }
 
@@ -200,8 +258,10 @@ std::optional<TimeUs> Proposer::next_timer() const {
   for (const auto& name : active_) {
     const Seq& s = seqs_.at(name);
     if (s.round) consider(s.round->deadline_us);
-    if (!s.queue.empty()) {
+    if (!s.queue.empty() || s.orphan) {
       if (!s.round) consider(s.not_before_us);
+    }
+    if (!s.queue.empty()) {
       consider(s.queue.front().arrived_us + cfg_.request_timeout_us);
     }
   }

@@ -14,6 +14,7 @@
 // proposer's next ballot as a prepare, so a node that keeps a sequence needs
 // one round trip per grant.
 #include <cstdint>
+#include <array>
 #include <deque>
 #include <map>
 #include <optional>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "core/acceptor.h"
+#include "core/limits.h"
 #include "core/messages.h"
 #include "core/node_config.h"
 #include "core/node_stats.h"
@@ -48,6 +50,7 @@ class Proposer {
 
   void set_incarnation(uint64_t inc) { incarnation_ = inc; }
   size_t queued() const { return queued_; }
+  TimeUs phase_timeout_us() const { return round_timeout_us(); }
 
   void enqueue(const PendingRequest& p, TimeUs now, ProposerOutput& out);
   void on_promise(uint32_t from, const Promise& m, TimeUs now, ProposerOutput& out);
@@ -64,12 +67,33 @@ class Proposer {
     Ballot ballot;      // ballot protocol
     uint64_t op = 0;    // classic protocol
     uint32_t acks = 0;  // bit per node that answered this phase
+    std::array<uint32_t, cluster_nodes_max> epochs{};  // of each counted answer (Voter::epoch)
     Ballot best_accepted;
     uint64_t best_value = 0;
     uint64_t base = 0;  // first ID of the range being written
     uint64_t total = 0; // IDs wanted by the batch
     std::vector<PendingRequest> batch;
+    std::vector<Voter> voters;  // the promise quorum behind the accept phase
+    TimeUs phase_started_us = 0;
     TimeUs deadline_us = 0;
+    // The first `own_count` requests of the batch are those of a proposal of
+    // ours that failed in its accept phase (see Orphan).
+    std::optional<Ballot> own_ballot;
+    uint64_t own_base = 0;
+    uint64_t own_value = 0;
+    size_t own_count = 0;
+  };
+  // A proposal that failed after its accepts went out may still have been
+  // accepted by some acceptors and may be chosen later. If the next prepare
+  // finds it (same ballot, same value) as the highest accepted, the range
+  // [base, value) is ours alone (ballots are unique per proposer), so the next
+  // round extends it and, once its accept wins a majority, grants it to these
+  // same requests instead of leaving a gap (issue 9, the gap under load).
+  struct Orphan {
+    Ballot ballot;
+    uint64_t base = 0;
+    uint64_t value = 0;
+    std::vector<PendingRequest> batch;
   };
   // After a round whose accepts also promised `ballot` on a majority, that
   // majority's highest accepted value is known (`value`): the next round may
@@ -77,11 +101,13 @@ class Proposer {
   struct FastPath {
     Ballot ballot;
     uint64_t value = 0;
+    std::vector<Voter> voters;  // whose acks promised `ballot`
   };
   struct Seq {
     std::deque<PendingRequest> queue;
     std::optional<Round> round;
     std::optional<FastPath> fast;
+    std::optional<Orphan> orphan;
     uint64_t round_seen = 0;  // highest ballot round heard of for this sequence
     uint32_t conflicts = 0;   // consecutive failed rounds, for the backoff window
     TimeUs not_before_us = 0;
@@ -90,10 +116,14 @@ class Proposer {
   void maybe_start(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
   void broadcast(const Message& m, ProposerOutput& out);
   // Counts `from` once; true when this answer completes a majority.
-  bool count_ack(Round& r, uint32_t from);
+  bool count_ack(Round& r, uint32_t from, uint32_t epoch = 0);
+  static std::vector<Voter> voters(const Round& r);
   void start_write(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
   void finish(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
   void fail_round(Seq& s, TimeUs now);
+  // The adaptive phase timeout (NodeConfig::round_timeout_us).
+  void note_phase_done(const Round& r, TimeUs now);
+  TimeUs round_timeout_us() const { return rto_us_ ? rto_us_ : cfg_.round_timeout_us; }
   Seq* active_round(const std::string& name, Phase phase);
 
   const NodeConfig& cfg_;
@@ -102,6 +132,8 @@ class Proposer {
   NodeStats& stats_;
   uint64_t incarnation_ = 0;
   uint64_t next_op_ = 1;
+  TimeUs srtt_us_ = 0;  // smoothed duration of a completed phase
+  TimeUs rto_us_ = 0;   // current phase timeout; 0 until the first sample
   size_t queued_ = 0;
   std::map<std::string, Seq> seqs_;
   std::set<std::string> active_;  // sequences with queued requests or a round in flight

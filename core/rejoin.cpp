@@ -4,7 +4,8 @@
 
 namespace rrseq {
 
-Rejoin::Rejoin(const NodeConfig& cfg, Rng& rng, TimeUs now, std::vector<PeerSend>& out) : cfg_(cfg) {
+Rejoin::Rejoin(const NodeConfig& cfg, uint64_t nonce, Rng& rng, TimeUs now, std::vector<PeerSend>& out)
+    : cfg_(cfg), nonce_(nonce) {
   // Attempt ids start at a random point so answers meant for an earlier life of
   // this node are not mistaken for answers to this one.
   first_attempt_ = attempt_ = rng.next() >> 16;
@@ -16,7 +17,7 @@ void Rejoin::send_step(std::vector<PeerSend>& out) {
   for (uint32_t n = 0; n < cfg_.nodes; ++n) {
     if (n == cfg_.self) continue;
     if (step_ == Step::epoch) {
-      out.push_back(PeerSend{n, EpochRequest{attempt_}});
+      out.push_back(PeerSend{n, EpochRequest{attempt_, nonce_}});
     } else {
       out.push_back(PeerSend{n, FenceRequest{attempt_, fence_}});
     }
@@ -27,8 +28,7 @@ void Rejoin::on_timer(TimeUs now, std::vector<PeerSend>& out) {
   if (now < resend_at_us_) return;
   resend_at_us_ = now + cfg_.rejoin_retry_us;
   ++attempt_;
-  if (step_ == Step::fence) fence_oks_.clear();
-  send_step(out);
+  send_step(out);  // fence answers already in stay valid: they answer the same ballot
 }
 
 std::optional<RejoinOutcome> Rejoin::on_epoch_reply(uint32_t from, const EpochReply& m,
@@ -45,29 +45,32 @@ std::optional<RejoinOutcome> Rejoin::on_epoch_reply(uint32_t from, const EpochRe
 
 std::optional<RejoinOutcome> Rejoin::decide(std::vector<PeerSend>& out) {
   uint32_t initialized = 0;
-  uint32_t empty = 0;
+  bool founder = false;
   uint32_t epoch = 0;
   uint64_t round = 0;
+  std::map<uint32_t, uint64_t> empty;  // peer -> nonce
   for (const auto& [peer, r] : epoch_replies_) {
     if (r.initialized) {
       ++initialized;
+      founder |= r.founder;
       epoch = std::max(epoch, r.epoch);
       round = std::max(round, r.max_promised.round);
-    } else {
-      ++empty;
+    } else if (!r.lost_state) {
+      empty[peer] = r.nonce;
     }
-  }
-  if (initialized >= others_majority()) {
-    epoch_ = epoch;
-    start_fence(round + 1, out);
-    return std::nullopt;
   }
   // A node that knows it lost state must not count itself as empty: what it lost
   // may have been part of the quorum behind IDs already granted.
-  if (!cfg_.lost_state && empty + 1 >= majority(cfg_.nodes)) {
+  if (!cfg_.lost_state && (founder || empty.size() + 1 >= majority(cfg_.nodes))) {
     RejoinOutcome o;
     o.bootstrap = true;
+    o.founder = founder;
+    if (!founder) o.founders = std::move(empty);
     return o;
+  }
+  if (initialized >= others_majority()) {
+    epoch_ = epoch;
+    start_fence(round + fence_round_margin, out);
   }
   return std::nullopt;
 }
@@ -82,11 +85,12 @@ void Rejoin::start_fence(uint64_t round, std::vector<PeerSend>& out) {
 
 std::optional<RejoinOutcome> Rejoin::on_fence_reply(uint32_t from, const FenceReply& m,
                                                     std::vector<PeerSend>& out) {
-  if (step_ != Step::fence || m.attempt != attempt_ || from == cfg_.self || from >= cfg_.nodes) {
+  if (step_ != Step::fence || m.ballot != fence_ || m.attempt < first_attempt_ ||
+      m.attempt > attempt_ || from == cfg_.self || from >= cfg_.nodes) {
     return std::nullopt;
   }
   if (!m.ok) {  // a peer promised a higher ballot meanwhile: fence above it
-    start_fence(std::max(fence_.round, m.max_promised.round) + 1, out);
+    start_fence(std::max(fence_.round, m.max_promised.round) + fence_round_margin, out);
     return std::nullopt;
   }
   fence_oks_[from] = m;
@@ -96,6 +100,12 @@ std::optional<RejoinOutcome> Rejoin::on_fence_reply(uint32_t from, const FenceRe
   o.epoch = epoch_;
   o.floor = fence_;
   for (const auto& [peer, reply] : fence_oks_) {
+    for (const auto& e : reply.epochs) {
+      if (e.node >= cfg_.nodes) continue;
+      PeerEpoch& kept = o.epochs.try_emplace(e.node, PeerEpoch{e.node, 0, 0}).first->second;
+      kept.seen = std::max(kept.seen, e.seen);
+      kept.live = std::max(kept.live, e.live);
+    }
     for (const auto& st : reply.states) {
       auto [it, inserted] = o.states.try_emplace(st.seq, st);
       if (!inserted && std::tie(st.accepted, st.value) > std::tie(it->second.accepted, it->second.value)) {

@@ -8,14 +8,31 @@
 //    every epoch this node used before, since each of those was recorded by a
 //    majority of the others (step 2) and any two such majorities intersect.
 //    If instead a majority of the whole cluster (this node included) reports no
-//    state, the cluster is new: the node bootstraps empty with epoch 0. A node
-//    that knows it lost its state (NodeConfig::lost_state) never bootstraps.
+//    state, the cluster is new: the node bootstraps empty with epoch 0 and
+//    records which peers, by their nonce, it counted as empty. Such a peer,
+//    asking later in the same life (same nonce), is told it is a founder and
+//    bootstraps too: it has answered no quorum since, so its empty state is
+//    true (without this, two of three fresh nodes never serve). A node that
+//    knows it lost its state (NodeConfig::lost_state) never bootstraps and is
+//    never counted as empty.
 // 2. Fence. A node-wide prepare with a fresh ballot F on a majority of the other
 //    nodes: each peer records F as a floor under every sequence's promise (known
 //    or not) and answers with all its sequences. An accept this node
 //    acknowledged before it lost its state, still in flight, is now refused
 //    below F; one already accepted shows up in the answers. The node adopts, per
-//    sequence, the value with the highest accepted ballot.
+//    sequence, the value with the highest accepted ballot. F lies well above
+//    every promise the peers reported (fence_round_margin), so proposers that
+//    raise their rounds meanwhile do not push it back into a loop; answers to
+//    any attempt of the current F count, so a slow peer (round trip plus
+//    fsync above the resend interval) still completes it.
+// 3. Epochs of lives. Each fenced peer records this node's new epoch (live):
+//    from then on it refuses any accept whose promise quorum counted this node
+//    in an earlier epoch (Accept::voters). The fence covers only ballots below
+//    F, and a proposer outside the fenced majority may hold a higher promise
+//    this node forgot; but any accept quorum meets the fenced majority or this
+//    node, and both refuse it. Fence answers carry each peer's epoch knowledge,
+//    which the node adopts, so a peer that restarts in memory mode never hands
+//    out an epoch twice.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -28,16 +45,23 @@
 
 namespace rrseq {
 
+// Fence rounds above the highest promise a peer reported (see step 2).
+inline constexpr uint64_t fence_round_margin = 1024;
+
 struct RejoinOutcome {
   bool bootstrap = false;  // the cluster is new: start empty
+  bool founder = false;    // bootstrap because a peer founded it counting this node
   uint32_t epoch = 0;
   Ballot floor;            // the fence ballot (zero for bootstrap)
   std::map<std::string, SeqState> states;
+  std::map<uint32_t, PeerEpoch> epochs;      // highest per node over the fence answers
+  std::map<uint32_t, uint64_t> founders;     // bootstrap: peers counted as empty, by nonce
 };
 
 class Rejoin {
  public:
-  Rejoin(const NodeConfig& cfg, Rng& rng, TimeUs now, std::vector<PeerSend>& out);
+  // `nonce` is this node's DurableState::nonce.
+  Rejoin(const NodeConfig& cfg, uint64_t nonce, Rng& rng, TimeUs now, std::vector<PeerSend>& out);
 
   std::optional<RejoinOutcome> on_epoch_reply(uint32_t from, const EpochReply& m,
                                               std::vector<PeerSend>& out);
@@ -56,6 +80,7 @@ class Rejoin {
   uint32_t others_majority() const { return majority(cfg_.nodes - 1); }
 
   const NodeConfig& cfg_;
+  uint64_t nonce_ = 0;
   Step step_ = Step::epoch;
   uint64_t first_attempt_ = 0;  // attempts of this rejoin are first_attempt_..attempt_
   uint64_t attempt_ = 0;

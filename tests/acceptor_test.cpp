@@ -15,7 +15,7 @@ DurableState initialized() {
 }
 
 TEST(Acceptor, FreshSequencePromisesAndReportsNothingAccepted) {
-  Acceptor a(initialized());
+  Acceptor a(initialized(), 0);
   Promise p;
   std::vector<StorageRecord> records;
   a.on_prepare(Prepare{"s", B(1)}, p, records);
@@ -27,7 +27,7 @@ TEST(Acceptor, FreshSequencePromisesAndReportsNothingAccepted) {
 }
 
 TEST(Acceptor, LowerBallotIsRefusedWithTheBindingPromise) {
-  Acceptor a(initialized());
+  Acceptor a(initialized(), 0);
   Promise p;
   std::vector<StorageRecord> records;
   a.on_prepare(Prepare{"s", B(5, 1)}, p, records);
@@ -43,7 +43,7 @@ TEST(Acceptor, LowerBallotIsRefusedWithTheBindingPromise) {
 }
 
 TEST(Acceptor, DuplicatePrepareIsAnsweredAlikeWithoutNewRecords) {
-  Acceptor a(initialized());
+  Acceptor a(initialized(), 0);
   Promise p1, p2;
   std::vector<StorageRecord> records;
   a.on_prepare(Prepare{"s", B(3)}, p1, records);
@@ -54,7 +54,7 @@ TEST(Acceptor, DuplicatePrepareIsAnsweredAlikeWithoutNewRecords) {
 }
 
 TEST(Acceptor, AcceptedValueIsReportedToTheNextPrepare) {
-  Acceptor a(initialized());
+  Acceptor a(initialized(), 0);
   Promise p;
   Accepted acc;
   std::vector<StorageRecord> records;
@@ -68,7 +68,7 @@ TEST(Acceptor, AcceptedValueIsReportedToTheNextPrepare) {
 }
 
 TEST(Acceptor, AcceptWithoutPrepareAtHigherBallotIsTaken) {
-  Acceptor a(initialized());
+  Acceptor a(initialized(), 0);
   Accepted acc;
   std::vector<StorageRecord> records;
   a.on_accept(Accept{"s", B(7), 3, {}}, acc, records);
@@ -77,7 +77,7 @@ TEST(Acceptor, AcceptWithoutPrepareAtHigherBallotIsTaken) {
 }
 
 TEST(Acceptor, FenceFloorsEverySequenceIncludingUnknownOnes) {
-  Acceptor a(initialized());
+  Acceptor a(initialized(), 0);
   Promise p;
   Accepted acc;
   std::vector<StorageRecord> records;
@@ -97,7 +97,7 @@ TEST(Acceptor, FenceFloorsEverySequenceIncludingUnknownOnes) {
 }
 
 TEST(Acceptor, FenceBelowAnExistingPromiseIsRefused) {
-  Acceptor a(initialized());
+  Acceptor a(initialized(), 0);
   Promise p;
   std::vector<StorageRecord> records;
   a.on_prepare(Prepare{"s", B(20, 1)}, p, records);
@@ -109,7 +109,7 @@ TEST(Acceptor, FenceBelowAnExistingPromiseIsRefused) {
 }
 
 TEST(Acceptor, NodeWithoutStateOffersNoEpochAndNoFence) {
-  Acceptor a{DurableState{}};
+  Acceptor a{DurableState{}, 0};
   EpochReply er;
   FenceReply fr;
   std::vector<StorageRecord> records;
@@ -121,7 +121,7 @@ TEST(Acceptor, NodeWithoutStateOffersNoEpochAndNoFence) {
 }
 
 TEST(Acceptor, EpochCounterGrowsOnEveryRequest) {
-  Acceptor a(initialized());
+  Acceptor a(initialized(), 0);
   EpochReply r1, r2;
   std::vector<StorageRecord> records;
   a.on_epoch_request(1, EpochRequest{1}, r1, records);
@@ -131,7 +131,7 @@ TEST(Acceptor, EpochCounterGrowsOnEveryRequest) {
 }
 
 TEST(Acceptor, ClassicWriteOnlyRaisesTheValue) {
-  Acceptor a(initialized());
+  Acceptor a(initialized(), 0);
   ClassicWriteReply w;
   ClassicReadReply r;
   std::vector<StorageRecord> records;
@@ -142,11 +142,11 @@ TEST(Acceptor, ClassicWriteOnlyRaisesTheValue) {
 }
 
 TEST(Acceptor, AdoptTakesLearnedStateAndMarksInitialized) {
-  Acceptor a{DurableState{}};
+  Acceptor a{DurableState{}, 0};
   std::map<std::string, SeqState> learned;
   learned["s"] = SeqState{"s", B(4), B(4), 40};
   std::vector<StorageRecord> records;
-  a.adopt(learned, B(9, 2), records);
+  a.adopt(learned, B(9, 2), {}, records);
   EXPECT_TRUE(a.state().initialized);
   EXPECT_EQ(a.state().sequences.at("s").value, 40u);
   EXPECT_EQ(a.promised("s"), B(9, 2));

@@ -244,7 +244,7 @@ class RawConn {
 uint32_t index_of(const KeyedCluster& c, size_t i) { return static_cast<uint32_t>(std::stoul(c.name(i).substr(1))); }
 
 // What an attacker would most like a node to accept: the sequence pushed to near its end.
-Accept huge_accept(uint32_t as_node) { return Accept{"victim", Ballot{UINT64_MAX - 1, as_node, 0}, id_max - 5, {}}; }
+Accept huge_accept(uint32_t as_node) { return Accept{"victim", Ballot{UINT64_MAX - 1, as_node, 0}, id_max - 5, {}, {}}; }
 
 // ---- A keyed cluster ----
 

@@ -73,17 +73,18 @@ std::vector<Message> examples() {
   const Ballot hi{UINT64_MAX, UINT32_MAX, UINT64_MAX};
   return {
       Prepare{"orders", b},
-      Promise{"orders", b, true, hi, Ballot{6, 0, 1}, 42},
-      Accept{"a.b-c_D9", b, id_max, hi},
-      Accepted{"x", b, false, hi},
+      Promise{"orders", b, true, hi, Ballot{6, 0, 1}, 42, 3},
+      Accept{"a.b-c_D9", b, id_max, hi, {Voter{0, 1}, Voter{4, UINT32_MAX}}},
+      Accepted{"x", b, false, hi, 7},
       ClassicRead{"s", 99},
       ClassicReadReply{"s", 99, 1000},
       ClassicWrite{"s", 100, 2000},
       ClassicWriteReply{"s", 100},
-      EpochRequest{5},
-      EpochReply{5, true, 12, hi},
+      EpochRequest{5, 0xabcdef},
+      EpochReply{5, true, 12, hi, true, 0x1234, true},
       FenceRequest{6, b},
-      FenceReply{6, true, hi, {SeqState{"a", b, b, 10}, SeqState{"b", hi, Ballot{}, 0}}},
+      FenceReply{6, true, hi, {SeqState{"a", b, b, 10}, SeqState{"b", hi, Ballot{}, 0}}, b,
+                 {PeerEpoch{1, 2, 3}, PeerEpoch{2, 5, 0}}},
       ClientRequest{1, 7, "orders", range_ids_max},
       ClientReply{1, 7, Status::exhausted, 5, 9},
       Hello{static_cast<uint32_t>(Role::peer), 2, 5, 0xfeedface12345678},
@@ -286,7 +287,7 @@ TEST(Codec, BallotNodeIsNotCheckedAgainstClusterSize) {
 }
 
 TEST(Codec, LargestFenceReplyFitsInOneFrame) {
-  FenceReply reply{1, true, Ballot{1, 1, 1}, {}};
+  FenceReply reply{1, true, Ballot{1, 1, 1}, {}, {}, {}};
   for (size_t i = 0; i < sequences_max; ++i) {
     std::string name = std::to_string(i);
     name.resize(seq_name_bytes_max, 'x');
@@ -398,7 +399,7 @@ TEST(CodecRejects, ClientRequestForMoreThanTheRangeLimit) {
 TEST(CodecRejects, WrongVersion) {
   std::string frame = encode_frame(EpochRequest{1});
   frame[0] = static_cast<char>(wire_version + 1);
-  EXPECT_EQ(rejection(frame), "header offset 0: wrong version 2 (expected 1)");
+  EXPECT_EQ(rejection(frame), "header offset 0: wrong version 3 (expected 2)");
 }
 
 TEST(CodecRejects, UnknownMessageType) {
@@ -430,9 +431,9 @@ TEST(CodecRejects, TruncatedHeader) {
 TEST(CodecRejects, FrameLongerOrShorterThanItsHeaderSays) {
   const std::string frame = encode_frame(EpochRequest{1});
   EXPECT_EQ(rejection(frame + "x"),
-            "header offset 2: body length 8, but the frame holds 9 body bytes");
+            "header offset 2: body length 16, but the frame holds 17 body bytes");
   EXPECT_EQ(rejection(frame.substr(0, 17)),
-            "header offset 2: body length 8, but the frame holds 7 body bytes");
+            "header offset 2: body length 16, but the frame holds 7 body bytes");
 }
 
 TEST(CodecRejects, BodyThatDoesNotMatchItsChecksum) {
@@ -467,7 +468,7 @@ TEST(CodecRejects, UnknownStatus) {
 
 TEST(CodecRejects, TrailingBytesAfterTheLastField) {
   std::string body = encode_frame(EpochRequest{1}).substr(frame_header_bytes) + "zz";
-  EXPECT_EQ(rejection(test::sealed_frame(type_of<EpochRequest>(), body)), "body offset 8: 2 trailing bytes");
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<EpochRequest>(), body)), "body offset 16: 2 trailing bytes");
 }
 
 std::string fence_reply_body_with_count(uint32_t count) {
@@ -529,7 +530,7 @@ TEST(Describe, AuthFramesShowOnlyTheFirstBytes) {
 }
 
 TEST(Describe, FenceReplyCountsItsStatesInsteadOfListingThem) {
-  FenceReply reply{2, true, Ballot{4, 0, 1}, {SeqState{"a", {}, {}, 1}, SeqState{"b", {}, {}, 2}}};
+  FenceReply reply{2, true, Ballot{4, 0, 1}, {SeqState{"a", {}, {}, 1}, SeqState{"b", {}, {}, 2}}, {}, {}};
   EXPECT_EQ(describe(reply), "FenceReply{attempt=2 ok maxp=4.0.1 states=2}");
 }
 

@@ -15,6 +15,7 @@ namespace {
 DurableState initialized_state() {
   DurableState s;
   s.initialized = true;
+  s.nonce = 1;  // made at the directory's first start
   return s;
 }
 

@@ -127,7 +127,7 @@ TEST(PeerAuth, AcceptorRefusesAProofMadeWithAnotherKey) {
 
 TEST(PeerAuth, PeerMessageBeforeTheProofIsRefused) {
   PeerAuth acceptor(config(key_a, 0), AuthSide::acceptor, 2, nonce());
-  const PeerAuth::Step step = acceptor.on_frame(Accept{"orders", Ballot{1, 2, 0}, id_max - 1, {}});
+  const PeerAuth::Step step = acceptor.on_frame(Accept{"orders", Ballot{1, 2, 0}, id_max - 1, {}, {}});
   EXPECT_EQ(step.error, "n2 sent Accept before proving it holds the cluster key (does it run without --cluster-key?)");
   EXPECT_FALSE(acceptor.authenticated());
   EXPECT_NE(acceptor.on_frame(AuthChallenge{nonce()}).error, "") << "a refused handshake stays refused";

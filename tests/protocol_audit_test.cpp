@@ -10,7 +10,7 @@ const Ballot b1{1, 0, 1};
 const Ballot b2{2, 1, 1};
 const Ballot b3{3, 2, 1};
 
-Accept accept(const Ballot& b, uint64_t value) { return Accept{"s", b, value, {}}; }
+Accept accept(const Ballot& b, uint64_t value) { return Accept{"s", b, value, {}, {}}; }
 Promise promise(const Ballot& b) {
   Promise p;
   p.seq = "s";
