@@ -263,5 +263,41 @@ TEST(RejoinScenario, EpochsNeverRepeatAfterARollingRestartInMemoryMode) {
   EXPECT_GT(incarnation_epoch(net.nodes[2]->incarnation()), first);
 }
 
+// Issue 9, the gap under load: a round whose accept reached one acceptor and
+// then timed out used to leave its range unused. Its retry finds its own
+// proposal as the highest accepted value and grants that range after all.
+TEST(ProposerScenario, ARoundThatTimedOutAfterItsAcceptWasTakenGrantsThatRange) {
+  Net net(3);
+  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+    return (to == 2 && std::holds_alternative<Accept>(m)) ||
+           (from == 1 && to == 0 && std::holds_alternative<Accepted>(m));
+  };
+  net.request(0, 1, 5);
+  ASSERT_TRUE(grants(net).empty());
+  net.held.clear();  // lost
+  net.hold = nullptr;
+  for (int i = 0; i < 20 && grants(net).empty(); ++i) net.tick(0, 20'000);
+  ASSERT_EQ(grants(net).size(), 1u);
+  EXPECT_EQ(grants(net)[0].from, 1u);  // not 6: no gap
+  EXPECT_EQ(grants(net)[0].to, 6u);
+  EXPECT_EQ(net.nodes[0]->stats().orphans_recovered, 1u);
+  net.request(0, 2, 1);
+  EXPECT_EQ(grants(net).back().from, 6u);
+}
+
+// Issue 9: with every phase taking 150 ms (slow fsync plus round trip), a fixed
+// 100 ms timeout failed every round for good; the timeout adapts, bounded.
+TEST(ProposerScenario, PhasesSlowerThanTheMinimumTimeoutStillComplete) {
+  Net net(3);
+  net.hold = [](uint32_t from, uint32_t to, const Message&) { return from != to; };
+  net.request(0, 1, 5);
+  for (int i = 0; i < 20 && grants(net).empty(); ++i) {
+    net.tick(0, 150'000);  // the timer first, then this phase's answers arrive
+    net.deliver_held();
+  }
+  ASSERT_EQ(grants(net).size(), 1u);
+  EXPECT_GT(net.nodes[0]->stats().round_timeouts, 0u);
+}
+
 }  // namespace
 }  // namespace rrseq
