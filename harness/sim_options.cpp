@@ -53,10 +53,12 @@ constexpr TimeUs aimed_spin_max_us = 800'000;
 // After the wipe: restart, rejoin, a grant on the other side, heal; all while
 // the proposer's round (100 ms) is still open and its Prepare to one node is late.
 constexpr TimeUs aimed_restart_max_us = 3'000;
-constexpr TimeUs aimed_request_min_us = 5'000;
-constexpr TimeUs aimed_request_max_us = 15'000;
-constexpr TimeUs aimed_heal_min_us = 20'000;
-constexpr TimeUs aimed_heal_max_us = 60'000;
+constexpr TimeUs aimed_request_min_us = 8'000;   // the rejoin takes a few round trips and syncs
+constexpr TimeUs aimed_request_max_us = 20'000;
+// The heal comes soon after that grant: each further grant raises q's ballot
+// (the fast path's next round) until it fences the proposer out by itself.
+constexpr TimeUs aimed_heal_after_request_min_us = 3'000;
+constexpr TimeUs aimed_heal_after_request_max_us = 15'000;
 constexpr TimeUs aimed_late_prepare_margin_us = 5'000;  // the late Prepare lands after the heal
 constexpr TimeUs aimed_late_prepare_max_us = 90'000;    // and its answer before the round times out
 constexpr TimeUs aimed_clients_back_max_us = 300'000;
@@ -171,12 +173,17 @@ void add_far_promise_wipe(Scenario& s, Rng& rng, TimeUs span) {
     s.faults.push_back({t0 + aimed_fallback_us, FaultKind::client_restart, c, 0});
   }
   const TimeUs t1 = t0 + rng.between(aimed_spin_min_us, aimed_spin_max_us);
-  const TimeUs heal = rng.between(aimed_heal_min_us, aimed_heal_max_us);
+  const TimeUs request = rng.between(aimed_request_min_us, aimed_request_max_us);
+  const TimeUs heal = request + rng.between(aimed_heal_after_request_min_us, aimed_heal_after_request_max_us);
   s.faults.push_back({t1, FaultKind::slow_link, p, x,
                       rng.between(heal + aimed_late_prepare_margin_us, aimed_late_prepare_max_us)});
   FaultEvent wipe{t1, FaultKind::wipe_after_promise, w, p};
+  // w's promise to p is already on its way; from now on w rejoins without p,
+  // so its fence does not reach the proposer that holds the forgotten promise.
+  wipe.then.push_back({0, FaultKind::cut, w, p});
+  wipe.then.push_back({0, FaultKind::cut, p, w});
   wipe.then.push_back({rng.between(restart_min_us, aimed_restart_max_us), FaultKind::restart, w, 0});
-  if (cq) wipe.then.push_back({rng.between(aimed_request_min_us, aimed_request_max_us), FaultKind::client_restart, *cq, 0});
+  if (cq) wipe.then.push_back({request, FaultKind::client_restart, *cq, 0});
   wipe.then.push_back({heal, FaultKind::heal, 0, 0});
   for (uint32_t c = 0; c < s.clients.size(); ++c) {
     if (c != cq) wipe.then.push_back({heal + rng.below(aimed_clients_back_max_us), FaultKind::client_restart, c, 0});
