@@ -66,8 +66,9 @@ struct NodeSlot {
   int64_t skew_ppm = 0;
   std::optional<FaultEvent> armed;  // a crash waiting for its trigger
   uint32_t syncs_in_flight = 0;
-  // Lost its state (wipe, memory-mode crash) and has not served since: it does
-  // not count toward "a majority with state" (a fresh node does).
+  // Started before any node served: one of the fresh nodes that found the cluster.
+  bool founding = false;
+  // Lost its state once (wipe, memory-mode crash): no longer a fresh node.
   bool lost = false;
   // A stopped process: the events it would handle wait here, in order.
   bool paused = false;
@@ -151,7 +152,11 @@ class World {
       std::pop_heap(queue_.begin(), queue_.end(), Later{});
       Event e = std::move(queue_.back());
       queue_.pop_back();
-      now_ = e.at;
+      if (e.at < now_ && !time_reported_) {
+        time_reported_ = true;
+        result_.failures.push_back("time: an event at " + std::to_string(e.at) + "us was scheduled in the past");
+      }
+      now_ = std::max(now_, e.at);
       ++result_.stats.events;
       hash_event(e);
       dispatch(e);
@@ -310,6 +315,7 @@ class World {
       for (const auto& note : opened.notes) trace(node_name(n) + " " + note);
       recovered = std::move(opened.state);
     }
+    if (slot.life == 1 && !founded_) slot.founding = true;
     trace(node_name(n) + " starts (life " + std::to_string(slot.life) + ")");
     slot.node = std::make_unique<Node>(node_config(n), std::move(recovered), node_seed(n), local_now(slot));
     drain_node(n);
@@ -360,6 +366,8 @@ class World {
         slot.disk_stateless = !opened.state.initialized;
       }
     }
+    // Back up with nothing to recover, it joins whatever cluster exists: by rejoining.
+    if (slot.disk_stateless) slot.founding = false;
     trace(node_name(n) + (wipe ? " crashes and loses its data directory" : " crashes"));
   }
 
@@ -385,7 +393,7 @@ class World {
       push(std::move(e));
     }
     if (out.sync) ++slot.syncs_in_flight;
-    if (slot.lost && slot.node->serving()) slot.lost = false;
+    if (slot.node->serving()) founded_ = true;
     bool acked = false;
     bool proposed = false;
     bool promised_to_target = false;  // an ok Promise to the armed wipe's proposer
@@ -553,6 +561,7 @@ class World {
       send_to_node(c, true, conn_of(c), server, req);
     }
     std::optional<TimeUs> at = slot.session->next_timer();
+    if (at) at = std::max(*at, now_);  // a deadline that passed while the client was paused is due now
     if (at && (!slot.timer_at || *at < *slot.timer_at)) {
       slot.timer_at = at;
       Event e;
@@ -770,14 +779,23 @@ class World {
     }
   }
 
+  // For liveness: a node with its state, or one of the fresh nodes that found
+  // the cluster (two of three must serve). A node that starts fresh after the
+  // founding, or that lost its state, has it once it has rejoined.
+  bool has_state(uint32_t n) const {
+    const NodeSlot& slot = nodes_[n];
+    if (!slot.up || !slot.node) return false;
+    return slot.node->acceptor().state().initialized || (slot.founding && !slot.lost);
+  }
+
   static bool contains(const std::vector<uint32_t>& v, uint32_t x) {
     return std::find(v.begin(), v.end(), x) != v.end();
   }
 
   // From here on nothing fails: every node up, links whole, no loss, except a
   // partial heal's minority, which stays down or cut off. Every client starts
-  // afresh; each that reaches a majority of nodes with state (up, connected,
-  // never wiped or rejoined since) must obtain a new grant within the bound.
+  // afresh; when the nodes up, connected and with state (has_state) are a
+  // majority, each client that reaches them must get a new grant within the bound.
   void final_heal() {
     const PartialModel& part = s_.partial;
     trace(part.empty() ? "final heal: all nodes up, network whole; clients restart"
@@ -811,8 +829,7 @@ class World {
     }
     std::vector<uint32_t> majority_side;  // up, connected, with state
     for (uint32_t n = 0; n < s_.nodes; ++n) {
-      const NodeSlot& slot = nodes_[n];
-      if (slot.up && !slot.lost && !contains(part.final_isolated, n)) majority_side.push_back(n);
+      if (nodes_[n].up && !contains(part.final_isolated, n) && has_state(n)) majority_side.push_back(n);
     }
     result_.history.heal_nodes = majority_side;
     // A calm run stays calm: restarting its client would leave a gap (G5).
@@ -845,7 +862,9 @@ class World {
   uint64_t next_order_ = 0;
   ProtocolAudit audit_;
   bool clients_started_ = false;
+  bool founded_ = false;  // some node has served: the cluster exists
   TimeUs now_ = 0;
+  bool time_reported_ = false;
   uint64_t hash_ = 0xcbf29ce484222325ull;
   WorldResult result_;
 };
