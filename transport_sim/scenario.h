@@ -1,7 +1,7 @@
 #pragma once
 // Everything one simulated run does, made explicit: the cluster, the clients,
 // the network and disk model, and the list of fault events. rrseq-sim derives a
-// Scenario from a seed (harness/scenario_gen.h); RapidCheck generates and
+// Scenario from a seed (harness/sim_options.h); RapidCheck generates and
 // shrinks them directly.
 #include <cstdint>
 #include <ostream>
@@ -42,7 +42,7 @@ enum class FaultKind : uint8_t {
   crash_wipe,     // node dies and its data directory is gone (amnesia)
   restart,        // node process starts again
   cut,            // block the link a -> b (one way)
-  heal,           // every link works again
+  heal,           // every cut link works again (slow links stay slow)
   client_crash,   // client process dies, its buffer is lost
   client_restart,
   // Armed at at_us, fired by the node's own next step, so a crash lands where
