@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/client_session.h"
 #include "core/rng.h"
 
 namespace rrseq {
@@ -48,6 +49,7 @@ constexpr uint64_t pause_doublings_max = 7;
 // node to be wiped, long enough to raise its ballot above the others', but
 // within a node's request timeout (1 s) so its queued request keeps it trying.
 constexpr TimeUs aimed_request_lead_max_us = 50'000;  // its client dies this soon after t0
+constexpr uint64_t aimed_client_buf_max = 16;          // p's client: one that asks often
 constexpr TimeUs aimed_spin_min_us = 300'000;
 constexpr TimeUs aimed_spin_max_us = 800'000;
 // After the wipe: restart, rejoin, a grant on the other side, heal; all while
@@ -58,9 +60,13 @@ constexpr TimeUs aimed_request_max_us = 20'000;
 // The heal comes soon after that grant: each further grant raises q's ballot
 // (the fast path's next round) until it fences the proposer out by itself.
 constexpr TimeUs aimed_heal_after_request_min_us = 3'000;
-constexpr TimeUs aimed_heal_after_request_max_us = 15'000;
-constexpr TimeUs aimed_late_prepare_margin_us = 5'000;  // the late Prepare lands after the heal
-constexpr TimeUs aimed_late_prepare_max_us = 90'000;    // and its answer before the round times out
+constexpr TimeUs aimed_heal_after_request_max_us = 10'000;
+// The late Prepare lands just after the heal, before q's next rounds reach p
+// (and well before p's round times out).
+constexpr TimeUs aimed_late_prepare_after_heal_min_us = 1'000;
+constexpr TimeUs aimed_late_prepare_after_heal_max_us = 8'000;
+// The other clients come back once p's round is decided.
+constexpr TimeUs aimed_clients_back_min_us = 20'000;
 constexpr TimeUs aimed_clients_back_max_us = 300'000;
 constexpr TimeUs aimed_fallback_us = 1'500'000;  // clients come back even if the trigger never fires
 // aimed: wiped twice, and a crash in the middle of a rejoin.
@@ -151,17 +157,28 @@ void add_pauses(Scenario& s, Rng& rng, TimeUs span) {
 // and rejoins through the far side; a client asks q, whose rounds avoid x (cut
 // from q); the network heals while p's round is still open and its Prepare to
 // x is late. p can then count {p, x, w's forgotten promise}.
+// The node a client sends its first request to.
+uint32_t first_node(const ClientSpec& c, uint32_t nodes) {
+  return c.affinity ? home_server(sim_sequence, nodes) : c.first_server % nodes;
+}
+
 void add_far_promise_wipe(Scenario& s, Rng& rng, TimeUs span) {
-  const uint32_t cp = static_cast<uint32_t>(rng.below(s.clients.size()));
-  const uint32_t p = s.clients[cp].first_server;
+  // p's client should ask again soon: one with a small buffer where there is one.
+  std::vector<uint32_t> small;
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    if (s.clients[c].buf_size <= aimed_client_buf_max) small.push_back(c);
+  }
+  const uint32_t cp = small.empty() ? static_cast<uint32_t>(rng.below(s.clients.size()))
+                                    : small[rng.below(small.size())];
+  const uint32_t p = first_node(s.clients[cp], s.nodes);
   const uint32_t w = other_node(rng, s.nodes, {p});
   const uint32_t x = other_node(rng, s.nodes, {p, w});
   std::optional<uint32_t> cq;
   for (uint32_t c = 0; c < s.clients.size(); ++c) {
-    const uint32_t n = s.clients[c].first_server;
+    const uint32_t n = first_node(s.clients[c], s.nodes);
     if (c != cp && n != p && n != w && n != x && !cq) cq = c;
   }
-  const uint32_t q = cq ? s.clients[*cq].first_server : other_node(rng, s.nodes, {p, w, x});
+  const uint32_t q = cq ? first_node(s.clients[*cq], s.nodes) : other_node(rng, s.nodes, {p, w, x});
   const TimeUs t0 = rng.below(span / 2 + 1);
   for (uint32_t n = 0; n < s.nodes; ++n) {
     if (n != p && n != w) cut_both(s, t0, p, n);
@@ -175,8 +192,8 @@ void add_far_promise_wipe(Scenario& s, Rng& rng, TimeUs span) {
   const TimeUs t1 = t0 + rng.between(aimed_spin_min_us, aimed_spin_max_us);
   const TimeUs request = rng.between(aimed_request_min_us, aimed_request_max_us);
   const TimeUs heal = request + rng.between(aimed_heal_after_request_min_us, aimed_heal_after_request_max_us);
-  s.faults.push_back({t1, FaultKind::slow_link, p, x,
-                      rng.between(heal + aimed_late_prepare_margin_us, aimed_late_prepare_max_us)});
+  const TimeUs late = heal + rng.between(aimed_late_prepare_after_heal_min_us, aimed_late_prepare_after_heal_max_us);
+  s.faults.push_back({t1, FaultKind::slow_link, p, x, late});
   FaultEvent wipe{t1, FaultKind::wipe_after_promise, w, p};
   // w's promise to p is already on its way; from now on w rejoins without p,
   // so its fence does not reach the proposer that holds the forgotten promise.
@@ -186,7 +203,10 @@ void add_far_promise_wipe(Scenario& s, Rng& rng, TimeUs span) {
   if (cq) wipe.then.push_back({request, FaultKind::client_restart, *cq, 0});
   wipe.then.push_back({heal, FaultKind::heal, 0, 0});
   for (uint32_t c = 0; c < s.clients.size(); ++c) {
-    if (c != cq) wipe.then.push_back({heal + rng.below(aimed_clients_back_max_us), FaultKind::client_restart, c, 0});
+    if (c != cq) {
+      wipe.then.push_back({late + rng.between(aimed_clients_back_min_us, aimed_clients_back_max_us),
+                           FaultKind::client_restart, c, 0});
+    }
   }
   s.faults.push_back(std::move(wipe));
 }

@@ -29,6 +29,9 @@ struct DiskModel {
   bool tear = false;              // a crash keeps a random part of unsynced bytes
 };
 
+// The one sequence every simulated client asks for.
+inline constexpr const char* sim_sequence = "orders";
+
 struct ClientSpec {
   uint64_t buf_size = 0;
   uint32_t first_server = 0;

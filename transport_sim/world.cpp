@@ -509,7 +509,7 @@ class World {
     slot.timer_at.reset();
     const ClientSpec& spec = s_.clients[c];
     ClientConfig cfg;
-    cfg.seq = "orders";
+    cfg.seq = sim_sequence;
     cfg.buf_size = spec.buf_size;
     cfg.servers = s_.nodes;
     cfg.first_server = spec.first_server;
