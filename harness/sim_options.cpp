@@ -31,6 +31,8 @@ constexpr TimeUs round_timeout_us = NodeConfig{}.round_timeout_us;
 constexpr uint64_t slow_links_max = 4;
 constexpr TimeUs slow_link_extra_min_us = 1'000;
 constexpr TimeUs slow_link_extra_max_us = 4 * round_timeout_us;
+constexpr TimeUs slow_link_for_min_us = round_timeout_us / 10;  // when a slow link recovers at all
+constexpr TimeUs slow_link_for_max_us = 20 * round_timeout_us;
 // One run in this many with slow links also gets a partition of 10 to 20 s.
 // Such runs are long, so they are few, and their clients think longer.
 constexpr uint64_t long_partition_one_in = 16;
@@ -103,7 +105,7 @@ void add_slow_links(Scenario& s, Rng& rng, TimeUs span) {
     const TimeUs t = rng.below(span);
     s.faults.push_back({t, FaultKind::slow_link, a, b, rng.between(slow_link_extra_min_us, slow_link_extra_max_us)});
     if (rng.below(2) == 0) {
-      s.faults.push_back({t + rng.between(round_timeout_us / 10, 20 * round_timeout_us), FaultKind::slow_link, a, b, 0});
+      s.faults.push_back({t + rng.between(slow_link_for_min_us, slow_link_for_max_us), FaultKind::slow_link, a, b, 0});
     }
   }
   if (rng.below(long_partition_one_in) != 0) return;
