@@ -114,6 +114,16 @@ TEST(ProtocolAudit, AcceptBelowAPromiseOfAnEarlierLifeIsReported) {
       << audit.failures()[0];
 }
 
+// The proposer a node promised itself died with that life: nobody can count it.
+TEST(ProtocolAudit, APromiseAnEarlierLifeGaveItselfIsNotHeldAgainstTheNext) {
+  ProtocolAudit audit(5);
+  audit.on_send(1, promise(b2), 0);
+  audit.on_send(1, promise(b3), 1);
+  audit.forget(1);
+  audit.on_send(1, accepted(b2), 0);  // below its promise to itself, not to node 0
+  EXPECT_TRUE(audit.failures().empty());
+}
+
 TEST(ProtocolAudit, AFenceGrantedInAnEarlierLifeIsRemembered) {
   ProtocolAudit audit(5);
   FenceReply f;

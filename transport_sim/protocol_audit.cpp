@@ -7,20 +7,25 @@ namespace {
 std::string node_name(uint32_t n) { return "n" + std::to_string(n); }
 }  // namespace
 
-void ProtocolAudit::on_send(uint32_t from, const Message& m) {
+void ProtocolAudit::on_send(uint32_t from, const Message& m, uint32_t to) {
   Kept& k = nodes_.at(from);
+  auto keep = [&](const std::string& seq, const Ballot& b) {
+    Ballot& kept = k.promised[seq];
+    kept = std::max(kept, b);
+    if (to == from) return;
+    Ballot& far = k.promised_to_peers[seq];
+    far = std::max(far, b);
+  };
   if (const auto* a = std::get_if<Accept>(&m)) {
     one_value_per_ballot(from, *a);
   } else if (const auto* p = std::get_if<Promise>(&m); p && p->ok) {
     check_kept(from, p->seq, p->ballot, "a promise");
     check_earlier_lives(from, p->seq, p->ballot, "a promise");
-    Ballot& kept = k.promised[p->seq];
-    kept = std::max(kept, p->promised);
+    keep(p->seq, p->promised);
   } else if (const auto* d = std::get_if<Accepted>(&m); d && d->ok) {
     check_kept(from, d->seq, d->ballot, "an accept");
     check_earlier_lives(from, d->seq, d->ballot, "an accept");
-    Ballot& kept = k.promised[d->seq];
-    kept = std::max(kept, d->promised);
+    keep(d->seq, d->promised);
   } else if (const auto* f = std::get_if<FenceReply>(&m); f && f->ok) {
     k.fence = std::max(k.fence, f->max_promised);
   }
@@ -29,7 +34,7 @@ void ProtocolAudit::on_send(uint32_t from, const Message& m) {
 void ProtocolAudit::forget(uint32_t n) {
   Kept& past = earlier_.at(n);
   Kept& now = nodes_.at(n);
-  for (const auto& [seq, b] : now.promised) past.promised[seq] = std::max(past.promised[seq], b);
+  for (const auto& [seq, b] : now.promised_to_peers) past.promised[seq] = std::max(past.promised[seq], b);
   past.fence = std::max(past.fence, now.fence);
   now = Kept{};
   ++lives_lost_[n];

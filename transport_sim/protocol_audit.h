@@ -12,6 +12,7 @@
 //              proposer that still holds the old promise can count it, so the
 //              new life must not contradict it (issue 9's five-node duplicate).
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -26,8 +27,9 @@ class ProtocolAudit {
  public:
   explicit ProtocolAudit(uint32_t nodes) : nodes_(nodes), earlier_(nodes), lives_lost_(nodes, 0) {}
 
-  // Node `from` sent `m` to a peer.
-  void on_send(uint32_t from, const Message& m);
+  // Node `from` sent `m` to node `to` (itself included; unknown_node: some peer).
+  static constexpr uint32_t unknown_node = std::numeric_limits<uint32_t>::max();
+  void on_send(uint32_t from, const Message& m, uint32_t to = unknown_node);
   // Node `n` lost its state (memory mode restart, wiped disk). Its current life's
   // promises are kept as its earlier lives' ones, which its next lives must honour.
   void forget(uint32_t n);
@@ -37,6 +39,9 @@ class ProtocolAudit {
   struct Kept {
     std::map<std::string, Ballot> promised;  // per sequence, the highest promise sent
     Ballot fence;                            // the highest fence granted
+    // What an earlier life must answer for: promises to other nodes only, since
+    // the proposer a node promised itself died with that life.
+    std::map<std::string, Ballot> promised_to_peers;
   };
   void one_value_per_ballot(uint32_t from, const Accept& a);
   void check_kept(uint32_t from, const std::string& seq, const Ballot& b, const char* what);
