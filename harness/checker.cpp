@@ -240,9 +240,20 @@ void check_gap_free(const History& h, const std::vector<size_t>& by_from, Report
   }
 }
 
-// live: after the heal, every live client gets a fresh grant within the bound.
+// "n0 n1 n3"
+std::string node_list(const std::vector<uint32_t>& nodes) {
+  std::string s;
+  for (uint32_t n : nodes) s += (s.empty() ? "n" : " n") + std::to_string(n);
+  return s;
+}
+
+// live (G4): once a majority with state is up and connected (from heal_us on),
+// every client that reaches it gets a fresh grant within the bound. Without
+// such a majority nothing is promised.
 void check_live(const History& h, Reporter& r) {
   if (h.live_clients.empty()) return;
+  const bool whole_cluster = h.nodes == 0 && h.heal_nodes.empty();
+  if (!whole_cluster && h.heal_nodes.size() < h.nodes / 2 + 1) return;
   const TimeUs deadline = add_saturating(h.heal_us, h.liveness_bound_us);
   std::vector<uint32_t> clients = h.live_clients;
   std::sort(clients.begin(), clients.end());
@@ -263,7 +274,8 @@ void check_live(const History& h, Reporter& r) {
     std::string detail = "client " + std::to_string(client) +
                          " got no grant requested at or after the heal at " + us(h.heal_us) +
                          " and received by " + us(deadline) + " (bound " +
-                         us(h.liveness_bound_us) + ")";
+                         us(h.liveness_bound_us) + ")" +
+                         (whole_cluster ? "" : ", with " + node_list(h.heal_nodes) + " up and connected");
     std::vector<uint64_t> ids;
     if (g != nullptr) {
       detail += "; first was " + who(*g) + " sent " + us(g->sent_us) + " received " +

@@ -4,7 +4,9 @@
 //   G2 per-client  each client's consumed IDs strictly increase (across its restarts)
 //   G3 real time   a grant received before another was first sent lies entirely below it
 //   G5 gap-free    when calm, the grants cover 1, 2, 3, ... with no hole
-//   live           every live client got a fresh grant within the bound after the heal
+//   live           once a majority with state is up and connected (the final heal, which
+//                  may leave a minority down or cut off), every client that reaches it gets
+//                  a fresh grant within the bound
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -29,12 +29,16 @@ struct History {
   std::vector<ConsumeRecord> consumed;
   // G5 applies: one client, no fault of any kind, so IDs must be 1, 2, 3, ...
   bool calm = false;
-  // Liveness: from heal_us on, all nodes are up and the network is whole; each
-  // client in live_clients must receive a grant requested at or after heal_us
-  // within liveness_bound_us.
+  // Liveness (G4): from heal_us on, the nodes in heal_nodes are up, connected and
+  // have their state. When they are a majority of `nodes`, each client in
+  // live_clients (those that reach them) must receive a grant requested at or
+  // after heal_us within liveness_bound_us. heal_nodes empty and nodes 0: the
+  // whole cluster (histories built by hand).
   TimeUs heal_us = 0;
   TimeUs liveness_bound_us = 0;
   std::vector<uint32_t> live_clients;
+  uint32_t nodes = 0;
+  std::vector<uint32_t> heal_nodes;
 };
 
 }  // namespace rrseq

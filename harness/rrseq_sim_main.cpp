@@ -28,14 +28,15 @@ const char* usage_text =
     "\n"
     "Runs simulated RRSeq clusters under seeded faults and checks every ID clients saw:\n"
     "G1 unique, G2 increasing per client, G3 real-time order, G5 gap-free when calm,\n"
-    "and liveness after the final heal.\n"
+    "and liveness once a majority with state is up and connected (the final heal).\n"
     "\n"
     "  --seed S            run one world; prints a summary and trace-hash: <hex>\n"
     "  --seeds A-B         sweep seeds A..B (inclusive); ends with 'sim: N passed, N failed'\n"
     "  --nodes N           cluster size: 3, 5 or 7 (default 3)\n"
     "  --clients K         client processes, 1..64 (default 4)\n"
-    "  --faults LIST       none, all, or a comma list of net,partition,crash,disk,amnesia\n"
-    "                      (default all; each listed kind is switched on per seed)\n"
+    "  --faults LIST       none, all, or a comma list of net,partition,crash,disk,amnesia,\n"
+    "                      slow,pause,aimed,partial (default all; each listed kind is\n"
+    "                      switched on per seed)\n"
     "  --protocol P        ballot (default) or classic (the 2016 algorithm, a negative control)\n"
     "  --time-ms MS        simulated time with faults before the final heal (default 3000)\n"
     "  --storage M         any (default: chosen per seed), memory or durable\n"
@@ -178,6 +179,10 @@ int run_one(const char* program, const Cli& cli) {
             << ", duplicated " << st.duplicated << "), crashes " << st.crashes << " (wipes " << st.wipes
             << ", skipped " << st.skipped_faults << "), client crashes " << st.client_crashes << ", syncs "
             << st.syncs << "\n"
+            << "  slow links " << st.slow_links << " (frames " << st.slow_frames << "), pauses " << st.pauses
+            << " (clients " << st.client_pauses << ", events held " << st.held_events << "), aimed wipes "
+            << st.aimed_wipes << ", rejoin crashes " << st.rejoin_crashes << ", not started " << st.absent_nodes
+            << ", down/isolated after heal " << st.final_down << "/" << st.final_isolated << "\n"
             << "  grants " << r.grants << ", ids granted " << r.ids_granted << ", consumed " << r.ids_consumed
             << ", highest " << r.id_high << ", skipped " << r.ids_skipped << "\n";
   for (const auto& v : r.violations) {

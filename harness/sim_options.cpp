@@ -1,9 +1,12 @@
 #include "harness/sim_options.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <optional>
 #include <sstream>
 #include <vector>
 
+#include "core/client_session.h"
 #include "core/rng.h"
 
 namespace rrseq {
@@ -13,14 +16,253 @@ struct FaultName {
   const char* name;
   uint32_t bit;
 };
-constexpr FaultName fault_names[] = {{"net", fault_net},
-                                     {"partition", fault_partition},
-                                     {"crash", fault_crash},
-                                     {"disk", fault_disk},
-                                     {"amnesia", fault_amnesia}};
+constexpr FaultName fault_names[] = {{"net", fault_net},         {"partition", fault_partition},
+                                     {"crash", fault_crash},     {"disk", fault_disk},
+                                     {"amnesia", fault_amnesia}, {"slow", fault_slow},
+                                     {"pause", fault_pause},     {"aimed", fault_aimed},
+                                     {"partial", fault_partial}};
+// The first kinds draw from the scenario's main stream; kinds added later draw
+// from streams of their own, so the older kinds' seeds keep their scenarios.
+constexpr size_t main_stream_kinds = 5;
+
+constexpr TimeUs round_timeout_us = NodeConfig{}.round_timeout_us;
+
+// slow: a link a -> b slower than b -> a, by up to several round timeouts.
+constexpr uint64_t slow_links_max = 4;
+constexpr TimeUs slow_link_extra_min_us = 1'000;
+constexpr TimeUs slow_link_extra_max_us = 4 * round_timeout_us;
+constexpr TimeUs slow_link_for_min_us = round_timeout_us / 10;  // when a slow link recovers at all
+constexpr TimeUs slow_link_for_max_us = 20 * round_timeout_us;
+// One run in this many with slow links also gets a partition of 10 to 20 s.
+// Such runs are long, so they are few, and their clients think longer.
+constexpr uint64_t long_partition_one_in = 16;
+constexpr TimeUs long_partition_min_us = 10'000'000;
+constexpr TimeUs long_partition_max_us = 20'000'000;
+constexpr TimeUs long_run_think_min_us = 20'000;
+constexpr TimeUs long_run_after_heal_us = 1'000'000;  // faults go on after the long partition heals
+
+// pause: 10 ms to 2 s, about log-uniform (doublings of the minimum, plus jitter).
+constexpr uint64_t pauses_max = 4;
+constexpr TimeUs pause_min_us = 10'000;
+constexpr TimeUs pause_max_us = 2'000'000;
+constexpr uint64_t pause_doublings_max = 7;
+
+// aimed: the far-promise shape of issue 9. The proposer spins alone with the
+// node to be wiped, long enough to raise its ballot above the others', but
+// within a node's request timeout (1 s) so its queued request keeps it trying.
+constexpr TimeUs aimed_request_lead_max_us = 50'000;  // its client dies this soon after t0
+constexpr uint64_t aimed_client_buf_max = 16;          // p's client: one that asks often
+constexpr TimeUs aimed_spin_min_us = 300'000;
+constexpr TimeUs aimed_spin_max_us = 800'000;
+// After the wipe: restart, rejoin, a grant on the other side, heal; all while
+// the proposer's round (100 ms) is still open and its Prepare to one node is late.
+constexpr TimeUs aimed_restart_max_us = 3'000;
+constexpr TimeUs aimed_request_min_us = 8'000;   // the rejoin takes a few round trips and syncs
+constexpr TimeUs aimed_request_max_us = 20'000;
+// The heal comes soon after that grant: each further grant raises q's ballot
+// (the fast path's next round) until it fences the proposer out by itself.
+constexpr TimeUs aimed_heal_after_request_min_us = 3'000;
+constexpr TimeUs aimed_heal_after_request_max_us = 10'000;
+// The late Prepare lands just after the heal, before q's next rounds reach p
+// (and well before p's round times out).
+constexpr TimeUs aimed_late_prepare_after_heal_min_us = 1'000;
+constexpr TimeUs aimed_late_prepare_after_heal_max_us = 8'000;
+// The other clients come back once p's round is decided.
+constexpr TimeUs aimed_clients_back_min_us = 20'000;
+constexpr TimeUs aimed_clients_back_max_us = 300'000;
+constexpr TimeUs aimed_fallback_us = 1'500'000;  // clients come back even if the trigger never fires
+// aimed: wiped twice, and a crash in the middle of a rejoin.
+constexpr TimeUs wipe_restart_max_us = 50'000;
+constexpr TimeUs second_wipe_max_us = 500'000;
+constexpr TimeUs rejoin_restart_max_us = 20'000;
+
+constexpr TimeUs restart_min_us = 200;
 
 constexpr uint64_t buf_sizes[] = {0, 1, 2, 3, 5, 7, 16, 100, 1024};
 constexpr TimeUs think_max_choices_us[] = {100, 500, 2'000, 10'000};
+
+
+uint32_t other_node(Rng& rng, uint32_t nodes, std::initializer_list<uint32_t> not_these) {
+  std::vector<uint32_t> pool;
+  for (uint32_t n = 0; n < nodes; ++n) {
+    if (std::find(not_these.begin(), not_these.end(), n) == not_these.end()) pool.push_back(n);
+  }
+  return pool.empty() ? nodes : pool[rng.below(pool.size())];
+}
+
+void cut_both(Scenario& s, TimeUs t, uint32_t a, uint32_t b) {
+  s.faults.push_back({t, FaultKind::cut, a, b});
+  s.faults.push_back({t, FaultKind::cut, b, a});
+}
+
+// Lopsided links (a -> b slow, b -> a as usual), for a while or to the end;
+// rarely, one partition that lasts 10 s or more, with the run stretched to hold it.
+void add_slow_links(Scenario& s, Rng& rng, TimeUs span) {
+  const uint64_t links = rng.between(1, slow_links_max);
+  for (uint64_t i = 0; i < links; ++i) {
+    const uint32_t a = static_cast<uint32_t>(rng.below(s.nodes));
+    const uint32_t b = other_node(rng, s.nodes, {a});
+    const TimeUs t = rng.below(span);
+    s.faults.push_back({t, FaultKind::slow_link, a, b, rng.between(slow_link_extra_min_us, slow_link_extra_max_us)});
+    if (rng.below(2) == 0) {
+      s.faults.push_back({t + rng.between(slow_link_for_min_us, slow_link_for_max_us), FaultKind::slow_link, a, b, 0});
+    }
+  }
+  if (rng.below(long_partition_one_in) != 0) return;
+  const TimeUs t = rng.below(span / 3 + 1);
+  const TimeUs length = rng.between(long_partition_min_us, long_partition_max_us);
+  std::vector<bool> side(s.nodes);
+  const uint64_t minority = rng.between(1, (s.nodes - 1) / 2);
+  for (uint64_t k = 0; k < minority; ++k) side[other_node(rng, s.nodes, {})] = true;
+  const bool one_way = rng.below(3) == 0;
+  std::vector<FaultEvent> cuts;
+  for (uint32_t a = 0; a < s.nodes; ++a) {
+    for (uint32_t b = 0; b < s.nodes; ++b) {
+      if (!side[a] || side[b]) continue;
+      cuts.push_back({t, FaultKind::cut, a, b});
+      if (!one_way) cuts.push_back({t, FaultKind::cut, b, a});
+    }
+  }
+  // Shorter partitions heal every link; the long one is cut again at once.
+  std::vector<TimeUs> heals;
+  for (const auto& f : s.faults) {
+    if (f.kind == FaultKind::heal && f.at_us > t && f.at_us < t + length) heals.push_back(f.at_us);
+  }
+  for (TimeUs when : heals) {
+    for (FaultEvent c : cuts) s.faults.push_back((c.at_us = when, c));
+  }
+  s.faults.insert(s.faults.end(), cuts.begin(), cuts.end());
+  s.faults.push_back({t + length, FaultKind::heal, 0, 0});
+  s.heal_us = std::max(s.heal_us, t + length + long_run_after_heal_us);
+  for (auto& c : s.clients) c.think_max_us = std::max(c.think_max_us, long_run_think_min_us);
+}
+
+// Stopped processes: nodes, and sometimes clients, for 10 ms to 2 s.
+void add_pauses(Scenario& s, Rng& rng, TimeUs span) {
+  const uint64_t pauses = rng.between(1, pauses_max);
+  for (uint64_t i = 0; i < pauses; ++i) {
+    const TimeUs base = pause_min_us << rng.below(pause_doublings_max + 1);
+    const TimeUs length = std::min(pause_max_us, base + rng.below(base));
+    const TimeUs t = rng.below(span);
+    if (!s.clients.empty() && rng.below(3) == 0) {
+      s.faults.push_back({t, FaultKind::client_pause, static_cast<uint32_t>(rng.below(s.clients.size())), 0, length});
+    } else {
+      s.faults.push_back({t, FaultKind::pause, static_cast<uint32_t>(rng.below(s.nodes)), 0, length});
+    }
+  }
+}
+
+// Issue 9's shape. Proposer p (a client's first server) is cut off with w only;
+// the other clients stop, so the far side stays at low ballots while p's
+// rounds, promised by p and w alone, climb. Then p's link to x turns slow
+// instead of cut, and w is wiped right after its next promise to p. w restarts
+// and rejoins through the far side; a client asks q, whose rounds avoid x (cut
+// from q); the network heals while p's round is still open and its Prepare to
+// x is late. p can then count {p, x, w's forgotten promise}.
+// The node a client sends its first request to.
+uint32_t first_node(const ClientSpec& c, uint32_t nodes) {
+  return c.affinity ? home_server(sim_sequence, nodes) : c.first_server % nodes;
+}
+
+void add_far_promise_wipe(Scenario& s, Rng& rng, TimeUs span) {
+  // p's client should ask again soon: one with a small buffer where there is one.
+  std::vector<uint32_t> small;
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    if (s.clients[c].buf_size <= aimed_client_buf_max) small.push_back(c);
+  }
+  const uint32_t cp = small.empty() ? static_cast<uint32_t>(rng.below(s.clients.size()))
+                                    : small[rng.below(small.size())];
+  const uint32_t p = first_node(s.clients[cp], s.nodes);
+  const uint32_t w = other_node(rng, s.nodes, {p});
+  const uint32_t x = other_node(rng, s.nodes, {p, w});
+  std::optional<uint32_t> cq;
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    const uint32_t n = first_node(s.clients[c], s.nodes);
+    if (c != cp && n != p && n != w && n != x && !cq) cq = c;
+  }
+  const uint32_t q = cq ? first_node(s.clients[*cq], s.nodes) : other_node(rng, s.nodes, {p, w, x});
+  const TimeUs t0 = rng.below(span / 2 + 1);
+  for (uint32_t n = 0; n < s.nodes; ++n) {
+    if (n != p && n != w) cut_both(s, t0, p, n);
+  }
+  if (q < s.nodes) cut_both(s, t0, q, x);
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    const TimeUs t = c == cp ? t0 + rng.below(aimed_request_lead_max_us) : t0;
+    s.faults.push_back({t, FaultKind::client_crash, c, 0});
+    s.faults.push_back({t0 + aimed_fallback_us, FaultKind::client_restart, c, 0});
+  }
+  const TimeUs t1 = t0 + rng.between(aimed_spin_min_us, aimed_spin_max_us);
+  const TimeUs request = rng.between(aimed_request_min_us, aimed_request_max_us);
+  const TimeUs heal = request + rng.between(aimed_heal_after_request_min_us, aimed_heal_after_request_max_us);
+  const TimeUs late = heal + rng.between(aimed_late_prepare_after_heal_min_us, aimed_late_prepare_after_heal_max_us);
+  s.faults.push_back({t1, FaultKind::slow_link, p, x, late});
+  FaultEvent wipe{t1, FaultKind::wipe_after_promise, w, p};
+  // w's promise to p is already on its way; from now on w rejoins without p,
+  // so its fence does not reach the proposer that holds the forgotten promise.
+  wipe.then.push_back({0, FaultKind::cut, w, p});
+  wipe.then.push_back({0, FaultKind::cut, p, w});
+  wipe.then.push_back({rng.between(restart_min_us, aimed_restart_max_us), FaultKind::restart, w, 0});
+  if (cq) wipe.then.push_back({request, FaultKind::client_restart, *cq, 0});
+  wipe.then.push_back({heal, FaultKind::heal, 0, 0});
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    if (c != cq) {
+      wipe.then.push_back({late + rng.between(aimed_clients_back_min_us, aimed_clients_back_max_us),
+                           FaultKind::client_restart, c, 0});
+    }
+  }
+  s.faults.push_back(std::move(wipe));
+}
+
+void add_aimed_amnesia(Scenario& s, Rng& rng, TimeUs span) {
+  const uint64_t shape = rng.below(3);
+  if (shape == 0 && !s.clients.empty()) return add_far_promise_wipe(s, rng, span);
+  const uint32_t w = static_cast<uint32_t>(rng.below(s.nodes));
+  const TimeUs t = rng.below(span);
+  const TimeUs back = t + rng.between(restart_min_us, wipe_restart_max_us);
+  s.faults.push_back({t, FaultKind::crash_wipe, w, 0});
+  s.faults.push_back({back, FaultKind::restart, w, 0});
+  if (shape == 1) {  // wiped twice: during its rejoin or soon after it serves again
+    const TimeUs again = back + rng.between(restart_min_us, second_wipe_max_us);
+    s.faults.push_back({again, FaultKind::crash_wipe, w, 0});
+    s.faults.push_back({again + rng.between(restart_min_us, wipe_restart_max_us), FaultKind::restart, w, 0});
+    return;
+  }
+  // A crash between the steps of its rejoin, and up again soon.
+  FaultEvent mid{back, FaultKind::crash_in_rejoin, w, static_cast<uint32_t>(rng.below(2))};
+  mid.then.push_back({rng.between(restart_min_us, rejoin_restart_max_us), FaultKind::restart, w, 0});
+  s.faults.push_back(std::move(mid));
+}
+
+// Nodes never started (some start late), and a minority that stays down or cut
+// off after the final heal; sometimes a client that reaches only that minority.
+void add_partial(Scenario& s, Rng& rng, TimeUs span) {
+  const uint32_t minority = (s.nodes - 1) / 2;
+  std::vector<uint32_t> order(s.nodes);
+  for (uint32_t n = 0; n < s.nodes; ++n) order[n] = n;
+  for (uint32_t i = s.nodes - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+  const uint64_t shape = rng.below(3);  // 0: partial start, 1: partial heal, 2: both
+  const uint32_t absent = shape == 1 ? 0 : static_cast<uint32_t>(rng.between(1, minority));
+  uint32_t left_out = 0;  // nodes not in the majority after the final heal
+  for (uint32_t k = 0; k < absent; ++k) {
+    const uint32_t n = order[k];
+    s.partial.absent.push_back(n);
+    if (rng.below(2) == 0) {
+      s.partial.final_down.push_back(n);  // never started at all
+      ++left_out;
+    } else {
+      s.faults.push_back({rng.below(span), FaultKind::restart, n, 0});
+    }
+  }
+  if (shape != 0 && left_out < minority) {
+    const uint32_t more = static_cast<uint32_t>(rng.between(1, minority - left_out));
+    for (uint32_t k = absent; k < absent + more && k < s.nodes; ++k) {
+      (rng.below(2) == 0 ? s.partial.final_down : s.partial.final_isolated).push_back(order[k]);
+    }
+  }
+  if (!s.clients.empty() && rng.below(3) == 0) {
+    s.partial.final_cut_clients.push_back(static_cast<uint32_t>(rng.below(s.clients.size())));
+  }
+}
 
 }  // namespace
 
@@ -34,7 +276,8 @@ bool parse_faults(const std::string& text, uint32_t* out, std::string* error) {
     auto it = std::find_if(std::begin(fault_names), std::end(fault_names),
                            [&](const FaultName& f) { return item == f.name; });
     if (it == std::end(fault_names)) {
-      *error = "unknown fault kind '" + item + "' (none, all, net, partition, crash, disk, amnesia)";
+      *error = "unknown fault kind '" + item +
+               "' (none, all, net, partition, crash, disk, amnesia, slow, pause, aimed, partial)";
       return false;
     }
     bits |= it->bit;
@@ -86,7 +329,8 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
   // Each fault kind asked for is switched on in three runs out of four, so a
   // sweep also covers each kind alone and in small combinations.
   uint32_t on = 0;
-  for (const auto& f : fault_names) {
+  for (size_t k = 0; k < main_stream_kinds; ++k) {
+    const FaultName& f = fault_names[k];
     if ((opt.faults & f.bit) && rng.below(4) != 0) on |= f.bit;
   }
   switch (opt.storage) {
@@ -185,10 +429,25 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
       s.faults.push_back({later(t, 10'000, 1'000'000), FaultKind::heal, 0, 0});
     }
   }
+  // The later kinds, each on in three runs out of four, each from its own stream.
+  uint32_t later_on = 0;
+  for (size_t k = main_stream_kinds; k < std::size(fault_names); ++k) {
+    const FaultName& f = fault_names[k];
+    Rng r = Rng::derive(seed, f.name);
+    if (!(opt.faults & f.bit) || r.below(4) == 0) continue;
+    later_on |= f.bit;
+    switch (f.bit) {
+      case fault_slow: add_slow_links(s, r, span); break;
+      case fault_pause: add_pauses(s, r, span); break;
+      case fault_aimed: add_aimed_amnesia(s, r, span); break;
+      case fault_partial: add_partial(s, r, span); break;
+    }
+  }
+
   std::erase_if(s.faults, [&](const FaultEvent& f) { return f.at_us >= s.heal_us; });
   std::stable_sort(s.faults.begin(), s.faults.end(),
                    [](const FaultEvent& x, const FaultEvent& y) { return x.at_us < y.at_us; });
-  s.calm = on == 0 && opt.clients == 1;
+  s.calm = on == 0 && later_on == 0 && opt.clients == 1;
   return s;
 }
 

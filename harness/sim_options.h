@@ -14,7 +14,11 @@ enum FaultBit : uint32_t {
   fault_crash = 4,      // node and client crashes and restarts, timer skew
   fault_disk = 8,       // durable mode: torn writes, slow syncs
   fault_amnesia = 16,   // a minority of nodes loses its data directory
-  fault_all = 31,
+  fault_slow = 32,      // slow, lopsided links (up to several round timeouts); partitions of 10 s and more
+  fault_pause = 64,     // a node or client stops for 10 ms to 2 s, then resumes with stale timers
+  fault_aimed = 128,    // amnesia aimed at weak spots: after a promise to a far proposer, twice, mid-rejoin
+  fault_partial = 256,  // nodes never started; a minority still down or isolated after the final heal
+  fault_all = 511,
 };
 
 enum class StorageMode : uint8_t { any, memory, durable };
@@ -38,7 +42,7 @@ inline constexpr uint32_t sim_clients_max = 64;
 inline constexpr uint64_t sim_time_ms_max = 3'600'000;
 inline constexpr TimeUs sim_liveness_bound_us = 3'000'000;
 
-// "none", "all", or a comma list of net,partition,crash,disk,amnesia.
+// "none", "all", or a comma list of net,partition,crash,disk,amnesia,slow,pause,aimed,partial.
 bool parse_faults(const std::string& text, uint32_t* out, std::string* error);
 std::string faults_name(uint32_t faults);
 

@@ -340,5 +340,25 @@ RC_GTEST_PROP(CheckerProperty, InjectedDuplicateIsG1, ()) {
   RC_ASSERT(names_id(*v, copy.from));
 }
 
+// A partial heal: five nodes, and the ones up and connected with their state.
+// Liveness is owed once they are a majority, to the clients that reach them.
+TEST(Checker, LivenessIsOwedOnlyOnceAMajorityWithStateIsConnected) {
+  History h;
+  h.nodes = 5;
+  h.heal_us = 1000;
+  h.liveness_bound_us = 500;
+  h.live_clients = {0};
+  h.grants = {grant(0, 1, 100, 200, 1, 5)};  // before the heal only
+  h.heal_nodes = {0, 1};
+  EXPECT_TRUE(check_history(h).ok()) << dump(check_history(h));
+  h.heal_nodes = {0, 1, 3};
+  const CheckReport r = check_history(h);
+  const Violation* v = find(r, "live");
+  ASSERT_NE(v, nullptr) << dump(r);
+  EXPECT_NE(v->detail.find("with n0 n1 n3 up and connected"), std::string::npos) << v->detail;
+  h.grants.push_back(grant(0, 2, 1000, 1400, 5, 9));
+  EXPECT_TRUE(check_history(h).ok()) << dump(check_history(h));
+}
+
 }  // namespace
 }  // namespace rrseq

@@ -87,12 +87,54 @@ TEST(ProtocolAudit, RefusalsAndOtherNodesDoNotCount) {
   EXPECT_TRUE(audit.failures().empty());
 }
 
-TEST(ProtocolAudit, ANodeThatLostItsStateStartsAfresh) {
-  ProtocolAudit audit(3);
-  audit.on_send(0, promise(b3));
-  audit.forget(0);
-  audit.on_send(0, promise(b1));
+// A node that lost its state answers in its new life: above what it promised
+// before is fine, below it contradicts a promise a proposer may still count.
+TEST(ProtocolAudit, ANewLifeAboveItsEarlierPromisesPasses) {
+  ProtocolAudit audit(5);
+  audit.on_send(2, promise(b2));
+  audit.forget(2);
+  audit.on_send(2, promise(b3));
+  audit.on_send(2, accepted(b3));
   EXPECT_TRUE(audit.failures().empty());
+}
+
+// Issue 9's hole at message level: node 2 promised ballot 5 to node 4, lost its
+// state, rejoined with a lower fence, and accepted node 3's ballot 4.
+TEST(ProtocolAudit, AcceptBelowAPromiseOfAnEarlierLifeIsReported) {
+  ProtocolAudit audit(5);
+  const Ballot far{5, 4, 1};
+  const Ballot near{4, 3, 1};
+  audit.on_send(2, promise(far));
+  audit.forget(2);
+  audit.on_send(2, promise(near));  // the new life promises below: already reported
+  audit.on_send(2, accepted(near));
+  ASSERT_EQ(audit.failures().size(), 1u);
+  EXPECT_EQ(audit.failures()[0].rfind("amnesia: n2 sent a promise for s at ballot 4.3.1 after losing its state", 0),
+            0u)
+      << audit.failures()[0];
+}
+
+// The proposer a node promised itself died with that life: nobody can count it.
+TEST(ProtocolAudit, APromiseAnEarlierLifeGaveItselfIsNotHeldAgainstTheNext) {
+  ProtocolAudit audit(5);
+  audit.on_send(1, promise(b2), 0);
+  audit.on_send(1, promise(b3), 1);
+  audit.forget(1);
+  audit.on_send(1, accepted(b2), 0);  // below its promise to itself, not to node 0
+  EXPECT_TRUE(audit.failures().empty());
+}
+
+TEST(ProtocolAudit, AFenceGrantedInAnEarlierLifeIsRemembered) {
+  ProtocolAudit audit(5);
+  FenceReply f;
+  f.ok = true;
+  f.max_promised = b3;
+  audit.on_send(1, f);
+  audit.forget(1);
+  audit.forget(1);  // wiped twice: the first life still counts
+  audit.on_send(1, accepted(b2));
+  ASSERT_EQ(audit.failures().size(), 1u);
+  EXPECT_NE(audit.failures()[0].find("(2 times)"), std::string::npos) << audit.failures()[0];
 }
 
 }  // namespace

@@ -55,11 +55,15 @@ rc::Gen<Scenario> gen_scenario(Protocol protocol) {
       f.at_us = *rc::gen::inRange<TimeUs>(0, heal_us);
       f.kind = *rc::gen::element(FaultKind::crash, FaultKind::crash_wipe, FaultKind::restart, FaultKind::cut,
                                  FaultKind::heal, FaultKind::client_crash, FaultKind::client_restart,
-                                 FaultKind::crash_after_ack, FaultKind::crash_in_sync);
-      const bool on_client = f.kind == FaultKind::client_crash || f.kind == FaultKind::client_restart;
+                                 FaultKind::crash_after_ack, FaultKind::crash_in_sync, FaultKind::slow_link,
+                                 FaultKind::pause, FaultKind::client_pause);
+      const bool on_client = f.kind == FaultKind::client_crash || f.kind == FaultKind::client_restart ||
+                             f.kind == FaultKind::client_pause;
       f.a = *rc::gen::inRange<uint32_t>(0, on_client ? static_cast<uint32_t>(clients) : s.nodes);
       f.b = f.kind == FaultKind::crash_after_ack ? *rc::gen::inRange<uint32_t>(0, 2)
                                                  : *rc::gen::inRange<uint32_t>(0, s.nodes);
+      if (f.kind == FaultKind::slow_link) f.us = *rc::gen::inRange<TimeUs>(0, 400'000);
+      if (f.kind == FaultKind::pause || f.kind == FaultKind::client_pause) f.us = *rc::gen::inRange<TimeUs>(10'000, 2'000'000);
       s.faults.push_back(f);
     }
     std::stable_sort(s.faults.begin(), s.faults.end(),

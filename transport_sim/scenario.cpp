@@ -1,5 +1,6 @@
 #include "transport_sim/scenario.h"
 
+#include <ostream>
 #include <sstream>
 
 namespace rrseq {
@@ -15,6 +16,11 @@ const char* fault_kind_name(FaultKind k) {
     case FaultKind::client_restart: return "client-restart";
     case FaultKind::crash_after_ack: return "crash-after-ack";
     case FaultKind::crash_in_sync: return "crash-in-sync";
+    case FaultKind::slow_link: return "slow-link";
+    case FaultKind::pause: return "pause";
+    case FaultKind::client_pause: return "client-pause";
+    case FaultKind::wipe_after_promise: return "wipe-after-promise";
+    case FaultKind::crash_in_rejoin: return "crash-in-rejoin";
   }
   return "?";
 }
@@ -31,13 +37,29 @@ std::string Scenario::describe() const {
   o << "] net: loss=" << net.loss_ppm << "ppm dup=" << net.dup_ppm << "ppm tail=" << net.tail_ppm << "ppm/"
     << net.tail_max_us << "us; disk: slow=" << disk.slow_ppm << "ppm tear=" << (disk.tear ? "yes" : "no")
     << "; skew<=" << skew_ppm_max << "ppm; heal at " << heal_us << "us\n";
-  for (const auto& f : faults) {
-    o << "  " << f.at_us << "us " << fault_kind_name(f.kind) << " " << f.a;
-    if (f.kind == FaultKind::cut) o << "->" << f.b;
-    if (f.kind == FaultKind::crash_after_ack && f.b) o << " wipe";
+  for (const auto& f : faults) describe_fault(o, f, "  ");
+  auto list = [&](const char* what, const std::vector<uint32_t>& v, const char* prefix) {
+    if (v.empty()) return;
+    o << "  " << what << ":";
+    for (uint32_t x : v) o << " " << prefix << x;
     o << "\n";
-  }
+  };
+  list("never started at time 0", partial.absent, "n");
+  list("down after the final heal", partial.final_down, "n");
+  list("isolated after the final heal", partial.final_isolated, "n");
+  list("cut off from the majority after the final heal", partial.final_cut_clients, "c");
   return o.str();
+}
+
+void describe_fault(std::ostream& o, const FaultEvent& f, const std::string& indent) {
+  o << indent << (indent.size() > 2 ? "+" : "") << f.at_us << "us " << fault_kind_name(f.kind) << " " << f.a;
+  if (f.kind == FaultKind::cut || f.kind == FaultKind::slow_link) o << "->" << f.b;
+  if (f.kind == FaultKind::wipe_after_promise) o << " after promising to " << f.b;
+  if ((f.kind == FaultKind::crash_after_ack || f.kind == FaultKind::crash_in_rejoin) && f.b) o << " wipe";
+  if (f.kind == FaultKind::slow_link) o << " +" << f.us << "us";
+  if (f.kind == FaultKind::pause || f.kind == FaultKind::client_pause) o << " for " << f.us << "us";
+  o << "\n";
+  for (const auto& g : f.then) describe_fault(o, g, indent + "  ");
 }
 
 }  // namespace rrseq

@@ -1,9 +1,10 @@
 #pragma once
 // Everything one simulated run does, made explicit: the cluster, the clients,
 // the network and disk model, and the list of fault events. rrseq-sim derives a
-// Scenario from a seed (harness/scenario_gen.h); RapidCheck generates and
+// Scenario from a seed (harness/sim_options.h); RapidCheck generates and
 // shrinks them directly.
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct DiskModel {
   bool tear = false;              // a crash keeps a random part of unsynced bytes
 };
 
+// The one sequence every simulated client asks for.
+inline constexpr const char* sim_sequence = "orders";
+
 struct ClientSpec {
   uint64_t buf_size = 0;
   uint32_t first_server = 0;
@@ -41,7 +45,7 @@ enum class FaultKind : uint8_t {
   crash_wipe,     // node dies and its data directory is gone (amnesia)
   restart,        // node process starts again
   cut,            // block the link a -> b (one way)
-  heal,           // every link works again
+  heal,           // every cut link works again (slow links stay slow)
   client_crash,   // client process dies, its buffer is lost
   client_restart,
   // Armed at at_us, fired by the node's own next step, so a crash lands where
@@ -50,14 +54,50 @@ enum class FaultKind : uint8_t {
   // a value while its own records were still unsynced.
   crash_after_ack,
   crash_in_sync,
+  // Slow and lopsided links: from at_us on, every frame on the node link a -> b
+  // takes `us` longer (0: normal again). It also lifts a cut on that link, so a
+  // schedule can turn a cut link into a slow one ("delayed, not lost").
+  slow_link,
+  // A stopped or starved process (SIGSTOP, CPU starvation) for `us`: it handles
+  // no event; frames to it queue and arrive at resume, its timers fire late.
+  pause,
+  client_pause,
+  // Amnesia aimed at the weak spots. Armed at at_us; fired by the node's own step:
+  //   wipe_after_promise: node a sends an ok Promise to proposer b: it crashes
+  //                       and loses its data directory at once;
+  //   crash_in_rejoin:    node a is rejoining and has just sent a rejoin step:
+  //                       it crashes (b = 1: and loses its data directory).
+  // When it fires, the trigger's `then` events are scheduled, at_us counting
+  // from the firing, so a restart, a heal or a client's request can follow the
+  // wipe by a few milliseconds whenever the wipe happens.
+  wipe_after_promise,
+  crash_in_rejoin,
 };
 const char* fault_kind_name(FaultKind k);
 
 struct FaultEvent {
+  FaultEvent() = default;
+  FaultEvent(TimeUs at, FaultKind k, uint32_t a_, uint32_t b_, TimeUs us_ = 0)
+      : at_us(at), kind(k), a(a_), b(b_), us(us_) {}
+
   TimeUs at_us = 0;
   FaultKind kind = FaultKind::heal;
   uint32_t a = 0;  // node or client
-  uint32_t b = 0;  // second node for `cut`
+  uint32_t b = 0;  // second node for `cut`, `slow_link`, `wipe_after_promise`
+  TimeUs us = 0;   // extra delay of `slow_link`, length of a pause
+  std::vector<FaultEvent> then;  // triggers only: scheduled relative to the firing
+};
+
+// Partial start and partial heal: nodes that never start, and a minority that
+// is still down or isolated after the final heal.
+struct PartialModel {
+  std::vector<uint32_t> absent;         // not started at time 0 (a `restart` may start one later)
+  std::vector<uint32_t> final_down;     // down after the final heal (crashed there if up)
+  std::vector<uint32_t> final_isolated; // up after the final heal, cut off from every other node
+  std::vector<uint32_t> final_cut_clients;  // after the final heal, reach only the minority
+  bool empty() const {
+    return absent.empty() && final_down.empty() && final_isolated.empty() && final_cut_clients.empty();
+  }
 };
 
 struct Scenario {
@@ -73,11 +113,17 @@ struct Scenario {
   DiskModel disk;
   uint32_t skew_ppm_max = 0;   // node timers run up to this much fast or slow
   std::vector<FaultEvent> faults;  // sorted by time, all before heal_us
-  TimeUs heal_us = 3'000'000;  // from here on: all nodes and clients up, network whole
+  PartialModel partial;
+  // From here on: every node up and the network whole, except the minority
+  // named in `partial`; every client that reaches the majority must be served.
+  TimeUs heal_us = 3'000'000;
   TimeUs liveness_bound_us = 3'000'000;
   bool calm = false;           // one client and no fault: G5 applies
 
   std::string describe() const;  // readable, one fault per line
 };
+
+// One fault and its follow-ups, one per line ("+Xus" for those after a trigger).
+void describe_fault(std::ostream& o, const FaultEvent& f, const std::string& indent);
 
 }  // namespace rrseq

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include "core/client_session.h"
 #include "core/codec.h"
@@ -33,6 +34,8 @@ enum class EventType : uint8_t {
   client_timer,
   client_wake,  // think time over
   heal,
+  resume,       // a pause is over: target (a client if from_client), arg = pause number
+  then_fault,   // arg = index into World::then_faults_ (follow-ups of a fired trigger)
 };
 
 struct Event {
@@ -63,6 +66,14 @@ struct NodeSlot {
   int64_t skew_ppm = 0;
   std::optional<FaultEvent> armed;  // a crash waiting for its trigger
   uint32_t syncs_in_flight = 0;
+  // Started before any node served: one of the fresh nodes that found the cluster.
+  bool founding = false;
+  // Lost its state once (wipe, memory-mode crash): no longer a fresh node.
+  bool lost = false;
+  // A stopped process: the events it would handle wait here, in order.
+  bool paused = false;
+  uint64_t pauses = 0;  // numbers the pauses, so a stale resume is ignored
+  std::vector<Event> held;
 };
 
 struct ClientSlot {
@@ -73,6 +84,9 @@ struct ClientSlot {
   std::unique_ptr<Fiber> fiber;
   std::optional<TimeUs> timer_at;
   Rng think_rng;
+  bool paused = false;
+  uint64_t pauses = 0;
+  std::vector<Event> held;
 };
 
 class World {
@@ -85,6 +99,8 @@ class World {
         nodes_(s.nodes),
         clients_(s.clients.size()),
         blocked_(s.nodes * s.nodes, false),
+        link_extra_us_(s.nodes * s.nodes, 0),
+        client_blocked_(s.clients.size() * s.nodes, false),
         audit_(s.nodes) {
     Rng skew = Rng::derive(s.seed, "skew");
     for (auto& n : nodes_) {
@@ -99,9 +115,23 @@ class World {
     result_.history.calm = s_.calm;
     result_.history.heal_us = s_.heal_us;
     result_.history.liveness_bound_us = s_.liveness_bound_us;
-    // All nodes come up together, so none misses the others' first messages.
-    for (uint32_t n = 0; n < s_.nodes; ++n) power_on(n);
-    for (uint32_t n = 0; n < s_.nodes; ++n) boot(n);
+    result_.history.nodes = s_.nodes;
+    // All nodes come up together, so none misses the others' first messages;
+    // those a partial start leaves out stay down until a `restart` (if any).
+    auto absent = [&](uint32_t n) {
+      return std::find(s_.partial.absent.begin(), s_.partial.absent.end(), n) != s_.partial.absent.end();
+    };
+    for (uint32_t n = 0; n < s_.nodes; ++n) {
+      if (absent(n)) {
+        ++result_.stats.absent_nodes;
+        trace(node_name(n) + " is not started");
+      } else {
+        power_on(n);
+      }
+    }
+    for (uint32_t n = 0; n < s_.nodes; ++n) {
+      if (!absent(n)) boot(n);
+    }
     // A calm run's client starts once the cluster has formed: G5 holds on a
     // healthy cluster, not on one whose nodes are still joining.
     if (!s_.calm) start_clients();
@@ -122,7 +152,11 @@ class World {
       std::pop_heap(queue_.begin(), queue_.end(), Later{});
       Event e = std::move(queue_.back());
       queue_.pop_back();
-      now_ = e.at;
+      if (e.at < now_ && !time_reported_) {
+        time_reported_ = true;
+        result_.failures.push_back("time: an event at " + std::to_string(e.at) + "us was scheduled in the past");
+      }
+      now_ = std::max(now_, e.at);
       ++result_.stats.events;
       hash_event(e);
       dispatch(e);
@@ -182,6 +216,9 @@ class World {
       ++result_.stats.dropped;
       return;
     }
+    TimeUs extra_us = 0;
+    if (subject_to_partition) extra_us = link_extra_us_[e.from * s_.nodes + e.target];
+    if (extra_us > 0) ++result_.stats.slow_frames;
     if (s_.net.loss_ppm && net_rng_.chance_ppm(s_.net.loss_ppm)) {
       ++result_.stats.dropped;
       return;
@@ -191,10 +228,10 @@ class World {
       Event copy = e;
       // A replayed copy often comes late, after newer rounds: stale frames matter most.
       const bool late = s_.net.tail_max_us > 0 && net_rng_.below(2) == 0;
-      copy.at = now_ + (late ? s_.net.delay_min_us + net_rng_.below(s_.net.tail_max_us + 1) : net_delay());
+      copy.at = now_ + extra_us + (late ? s_.net.delay_min_us + net_rng_.below(s_.net.tail_max_us + 1) : net_delay());
       push(std::move(copy));
     }
-    e.at = now_ + net_delay();
+    e.at = now_ + extra_us + net_delay();
     push(std::move(e));
   }
 
@@ -216,6 +253,11 @@ class World {
       ++result_.stats.messages;
       e.at = now_ + self_delivery_us;
       push(std::move(e));
+      return;
+    }
+    if (from_client && client_blocked_[from * s_.nodes + to]) {
+      ++result_.stats.messages;
+      ++result_.stats.dropped;
       return;
     }
     transmit(std::move(e), !from_client);
@@ -273,6 +315,7 @@ class World {
       for (const auto& note : opened.notes) trace(node_name(n) + " " + note);
       recovered = std::move(opened.state);
     }
+    if (slot.life == 1 && !founded_) slot.founding = true;
     trace(node_name(n) + " starts (life " + std::to_string(slot.life) + ")");
     slot.node = std::make_unique<Node>(node_config(n), std::move(recovered), node_seed(n), local_now(slot));
     drain_node(n);
@@ -302,6 +345,9 @@ class World {
     }
     ++result_.stats.crashes;
     slot.up = false;
+    slot.paused = false;  // a stopped process can still be killed
+    slot.held.clear();
+    if (loses_state) slot.lost = true;
     ++slot.life;  // frames in flight to it, its timers and syncs are now stale
     slot.node.reset();
     slot.storage.reset();
@@ -320,6 +366,8 @@ class World {
         slot.disk_stateless = !opened.state.initialized;
       }
     }
+    // Back up with nothing to recover, it joins whatever cluster exists: by rejoining.
+    if (slot.disk_stateless) slot.founding = false;
     trace(node_name(n) + (wipe ? " crashes and loses its data directory" : " crashes"));
   }
 
@@ -345,13 +393,19 @@ class World {
       push(std::move(e));
     }
     if (out.sync) ++slot.syncs_in_flight;
+    if (slot.node->serving()) founded_ = true;
     bool acked = false;
     bool proposed = false;
+    bool promised_to_target = false;  // an ok Promise to the armed wipe's proposer
     for (const auto& ps : out.peer_sends) {
       if (trace_) trace(node_name(n) + " -> " + node_name(ps.to) + " " + describe(ps.msg));
-      audit_.on_send(n, ps.msg);
+      audit_.on_send(n, ps.msg, ps.to);
       acked |= is_ack(ps.msg);
       proposed |= std::holds_alternative<Accept>(ps.msg);
+      if (slot.armed && slot.armed->kind == FaultKind::wipe_after_promise && ps.to == slot.armed->b) {
+        const auto* p = std::get_if<Promise>(&ps.msg);
+        promised_to_target |= p && p->ok;
+      }
       send_to_node(n, false, 0, ps.to, ps.msg);
     }
     for (const auto& cs : out.client_sends) {
@@ -363,14 +417,22 @@ class World {
       e.life = cs.conn & 0xffffffffu;
       e.from = n;
       e.bytes = encode_frame(Message{cs.reply});
+      if (c < clients_.size() && client_blocked_[c * s_.nodes + n]) {
+        ++result_.stats.messages;
+        ++result_.stats.dropped;
+        continue;
+      }
       transmit(std::move(e), false);
     }
-    if (slot.armed && ((slot.armed->kind == FaultKind::crash_after_ack && acked) ||
-                       (slot.armed->kind == FaultKind::crash_in_sync && proposed && slot.syncs_in_flight > 0))) {
-      const bool wipe = slot.armed->b != 0;
+    if (slot.armed && trigger_holds(*slot.armed, slot, acked, proposed, promised_to_target, !out.peer_sends.empty())) {
+      const FaultEvent f = std::move(*slot.armed);
       slot.armed.reset();
-      trace(node_name(n) + " trigger fired");
+      trace(node_name(n) + " trigger fired: " + fault_kind_name(f.kind) + (node_phase_name(n)));
+      if (f.kind == FaultKind::wipe_after_promise) ++result_.stats.aimed_wipes;
+      if (f.kind == FaultKind::crash_in_rejoin) ++result_.stats.rejoin_crashes;
+      const bool wipe = f.kind == FaultKind::wipe_after_promise || f.b != 0;
       crash_node(n, wipe);
+      schedule_then(f);
       if (!slot.up) return;
     }
     schedule_node_timer(n);
@@ -383,6 +445,36 @@ class World {
   void start_clients() {
     clients_started_ = true;
     for (uint32_t c = 0; c < clients_.size(); ++c) start_client(c);
+  }
+
+  std::string node_phase_name(uint32_t n) const {
+    const NodeSlot& slot = nodes_[n];
+    return slot.node ? std::string(" (") + slot.node->phase_name() + ")" : "";
+  }
+
+  static bool trigger_holds(const FaultEvent& f, const NodeSlot& slot, bool acked, bool proposed,
+                            bool promised_to_target, bool sent) {
+    switch (f.kind) {
+      case FaultKind::crash_after_ack: return acked;
+      case FaultKind::crash_in_sync: return proposed && slot.syncs_in_flight > 0;
+      case FaultKind::wipe_after_promise: return promised_to_target;
+      // Mid-rejoin: its epoch or fence requests are out, some answers may be in.
+      case FaultKind::crash_in_rejoin:
+        return sent && slot.node && std::string_view(slot.node->phase_name()) == "rejoining";
+      default: return false;
+    }
+  }
+
+  // A fired trigger's follow-ups, timed from now.
+  void schedule_then(const FaultEvent& f) {
+    for (const auto& g : f.then) {
+      Event e;
+      e.at = now_ + g.at_us;
+      e.type = EventType::then_fault;
+      e.arg = then_faults_.size();
+      then_faults_.push_back(g);
+      push(std::move(e));
+    }
   }
 
   static bool is_ack(const Message& m) {
@@ -417,7 +509,7 @@ class World {
     slot.timer_at.reset();
     const ClientSpec& spec = s_.clients[c];
     ClientConfig cfg;
-    cfg.seq = "orders";
+    cfg.seq = sim_sequence;
     cfg.buf_size = spec.buf_size;
     cfg.servers = s_.nodes;
     cfg.first_server = spec.first_server;
@@ -469,6 +561,7 @@ class World {
       send_to_node(c, true, conn_of(c), server, req);
     }
     std::optional<TimeUs> at = slot.session->next_timer();
+    if (at) at = std::max(*at, now_);  // a deadline that passed while the client was paused is due now
     if (at && (!slot.timer_at || *at < *slot.timer_at)) {
       slot.timer_at = at;
       Event e;
@@ -490,6 +583,8 @@ class World {
     if (!slot.up) return;
     ++result_.stats.client_crashes;
     slot.up = false;
+    slot.paused = false;
+    slot.held.clear();
     slot.fiber.reset();
     slot.session.reset();
     trace(client_name(c) + " crashes");
@@ -504,6 +599,7 @@ class World {
           ++result_.stats.dropped;
           return;
         }
+        if (slot.paused) return hold(slot.held, e);
         auto m = decode(e);
         if (!m) return;
         if (e.from_client) {
@@ -520,6 +616,7 @@ class World {
           ++result_.stats.dropped;
           return;
         }
+        if (slot.paused) return hold(slot.held, e);
         auto m = decode(e);
         if (!m) return;
         slot.session->on_reply(e.from, std::get<ClientReply>(*m), now_);
@@ -530,6 +627,7 @@ class World {
       case EventType::node_timer: {
         NodeSlot& slot = nodes_[e.target];
         if (!slot.up || slot.life != e.life) return;
+        if (slot.paused) return hold(slot.held, e);
         if (slot.timer_at == e.at) slot.timer_at.reset();
         slot.node->on_timer(local_now(slot));
         drain_node(e.target);
@@ -538,6 +636,7 @@ class World {
       case EventType::sync_done: {
         NodeSlot& slot = nodes_[e.target];
         if (!slot.up || slot.life != e.life) return;
+        if (slot.paused) return hold(slot.held, e);
         Result r = slot.storage->sync();
         if (!r.is_ok()) result_.failures.push_back("storage: sync: " + r.message());
         --slot.syncs_in_flight;
@@ -548,6 +647,7 @@ class World {
       case EventType::client_timer: {
         ClientSlot& slot = clients_[e.target];
         if (!slot.up || slot.life != e.life) return;
+        if (slot.paused) return hold(slot.held, e);
         if (slot.timer_at == e.at) slot.timer_at.reset();
         slot.session->on_timer(now_);
         drain_client(e.target);
@@ -557,6 +657,7 @@ class World {
       case EventType::client_wake: {
         ClientSlot& slot = clients_[e.target];
         if (!slot.up || slot.life != e.life || slot.state != ClientSlot::State::thinking) return;
+        if (slot.paused) return hold(slot.held, e);
         slot.state = ClientSlot::State::waiting;
         slot.fiber->resume();
         return;
@@ -567,11 +668,69 @@ class World {
       case EventType::heal:
         final_heal();
         return;
+      case EventType::resume:
+        if (e.from_client) {
+          ClientSlot& slot = clients_[e.target];
+          if (slot.up && slot.life == e.life && slot.paused && slot.pauses == e.arg) resume(slot, client_name(e.target));
+        } else {
+          NodeSlot& slot = nodes_[e.target];
+          if (slot.up && slot.life == e.life && slot.paused && slot.pauses == e.arg) resume(slot, node_name(e.target));
+        }
+        return;
+      case EventType::then_fault:
+        apply_fault(then_faults_[e.arg]);
+        return;
+    }
+  }
+
+  // ---- pauses ----
+  void hold(std::vector<Event>& held, const Event& e) {
+    ++result_.stats.held_events;
+    held.push_back(e);
+  }
+
+  template <class Slot>
+  void pause(Slot& slot, uint32_t target, bool client, TimeUs us, const std::string& name) {
+    if (!slot.up || slot.paused) return;
+    slot.paused = true;
+    ++slot.pauses;
+    ++(client ? result_.stats.client_pauses : result_.stats.pauses);
+    trace(name + " pauses for " + std::to_string(us) + "us");
+    Event e;
+    e.at = now_ + us;
+    e.type = EventType::resume;
+    e.target = target;
+    e.from_client = client;
+    e.life = slot.life;
+    e.arg = slot.pauses;
+    push(std::move(e));
+  }
+
+  // What waited is handled now, in the order it arrived; timers due meanwhile fire late.
+  template <class Slot>
+  void resume(Slot& slot, const std::string& name) {
+    slot.paused = false;
+    trace(name + " resumes; " + std::to_string(slot.held.size()) + " events waited");
+    std::vector<Event> held = std::move(slot.held);
+    slot.held.clear();
+    for (Event& e : held) {
+      if (e.type == EventType::node_timer || e.type == EventType::client_timer) slot.timer_at = now_;
+      e.at = now_;
+      push(std::move(e));
+    }
+  }
+
+  void set_link_blocked_both(uint32_t n, bool blocked) {
+    for (uint32_t m = 0; m < s_.nodes; ++m) {
+      if (m == n) continue;
+      blocked_[n * s_.nodes + m] = blocked;
+      blocked_[m * s_.nodes + n] = blocked;
     }
   }
 
   void apply_fault(const FaultEvent& f) {
-    const bool on_client = f.kind == FaultKind::client_crash || f.kind == FaultKind::client_restart;
+    const bool on_client = f.kind == FaultKind::client_crash || f.kind == FaultKind::client_restart ||
+                           f.kind == FaultKind::client_pause;
     if ((on_client ? f.a >= clients_.size() : f.a >= s_.nodes) || f.b >= s_.nodes) {
       trace(std::string("fault ") + fault_kind_name(f.kind) + " names no such process; ignored");
       return;
@@ -599,30 +758,92 @@ class World {
         return;
       case FaultKind::crash_after_ack:
       case FaultKind::crash_in_sync:
+      case FaultKind::crash_in_rejoin:
         trace(node_name(f.a) + " armed: " + fault_kind_name(f.kind) + (f.b ? " (wipe)" : ""));
         nodes_[f.a].armed = f;
         return;
+      case FaultKind::wipe_after_promise:
+        trace(node_name(f.a) + " armed: " + fault_kind_name(f.kind) + " to " + node_name(f.b));
+        nodes_[f.a].armed = f;
+        return;
+      case FaultKind::slow_link:
+        trace("link " + node_name(f.a) + " -> " + node_name(f.b) + (f.us ? " slow by " + std::to_string(f.us) + "us" : " at normal speed"));
+        ++result_.stats.slow_links;
+        blocked_[f.a * s_.nodes + f.b] = false;
+        link_extra_us_[f.a * s_.nodes + f.b] = f.us;
+        return;
+      case FaultKind::pause:
+        return pause(nodes_[f.a], f.a, false, f.us, node_name(f.a));
+      case FaultKind::client_pause:
+        return pause(clients_[f.a], f.a, true, f.us, client_name(f.a));
     }
   }
 
-  // From here on nothing fails: every node up, links whole, no loss. Every client
-  // starts afresh, so each must obtain a new grant within the liveness bound.
+  // For liveness: a node with its state, or one of the fresh nodes that found
+  // the cluster (two of three must serve). A node that starts fresh after the
+  // founding, or that lost its state, has it once it has rejoined.
+  bool has_state(uint32_t n) const {
+    const NodeSlot& slot = nodes_[n];
+    if (!slot.up || !slot.node) return false;
+    return slot.node->acceptor().state().initialized || (slot.founding && !slot.lost);
+  }
+
+  static bool contains(const std::vector<uint32_t>& v, uint32_t x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  }
+
+  // From here on nothing fails: every node up, links whole, no loss, except a
+  // partial heal's minority, which stays down or cut off. Every client starts
+  // afresh; when the nodes up, connected and with state (has_state) are a
+  // majority, each client that reaches them must get a new grant within the bound.
   void final_heal() {
-    trace("final heal: all nodes up, network whole; clients restart");
+    const PartialModel& part = s_.partial;
+    trace(part.empty() ? "final heal: all nodes up, network whole; clients restart"
+                       : "final heal: all but a minority up and connected; clients restart");
     std::fill(blocked_.begin(), blocked_.end(), false);
+    std::fill(link_extra_us_.begin(), link_extra_us_.end(), 0);
+    std::fill(client_blocked_.begin(), client_blocked_.end(), false);
     s_.net.loss_ppm = 0;
     s_.net.dup_ppm = 0;
     s_.net.tail_ppm = 0;
     s_.disk.slow_ppm = 0;
     for (uint32_t n = 0; n < s_.nodes; ++n) {
       nodes_[n].armed.reset();
-      if (!nodes_[n].up) start_node(n);
+      if (nodes_[n].paused) resume(nodes_[n], node_name(n));
     }
+    for (uint32_t c = 0; c < clients_.size(); ++c) {
+      if (clients_[c].paused) resume(clients_[c], client_name(c));
+    }
+    for (uint32_t n = 0; n < s_.nodes; ++n) {
+      if (contains(part.final_down, n)) {
+        if (nodes_[n].up) crash_node(n, false);  // refused if a majority would lack state: then it stays up
+        if (!nodes_[n].up) ++result_.stats.final_down;
+      } else if (!nodes_[n].up) {
+        start_node(n);
+      }
+    }
+    for (uint32_t n : part.final_isolated) {
+      ++result_.stats.final_isolated;
+      trace(node_name(n) + " stays cut off from every other node");
+      set_link_blocked_both(n, true);
+    }
+    std::vector<uint32_t> majority_side;  // up, connected, with state
+    for (uint32_t n = 0; n < s_.nodes; ++n) {
+      if (nodes_[n].up && !contains(part.final_isolated, n) && has_state(n)) majority_side.push_back(n);
+    }
+    result_.history.heal_nodes = majority_side;
     // A calm run stays calm: restarting its client would leave a gap (G5).
     if (s_.calm) return;
     for (uint32_t c = 0; c < clients_.size(); ++c) {
       crash_client(c);
       start_client(c);
+      if (contains(part.final_cut_clients, c)) {
+        trace(client_name(c) + " reaches only the minority");
+        for (uint32_t n = 0; n < s_.nodes; ++n) {
+          if (contains(majority_side, n)) client_blocked_[c * s_.nodes + n] = true;
+        }
+        continue;
+      }
       result_.history.live_clients.push_back(c);
     }
   }
@@ -634,11 +855,16 @@ class World {
   std::vector<NodeSlot> nodes_;
   std::vector<ClientSlot> clients_;
   std::vector<bool> blocked_;  // [from * nodes + to]: link cut
+  std::vector<TimeUs> link_extra_us_;  // [from * nodes + to]: added to every frame's delay
+  std::vector<bool> client_blocked_;   // [client * nodes + node]: both ways cut
+  std::vector<FaultEvent> then_faults_;  // follow-ups of fired triggers, by event arg
   std::vector<Event> queue_;   // min-heap on (at, order)
   uint64_t next_order_ = 0;
   ProtocolAudit audit_;
   bool clients_started_ = false;
+  bool founded_ = false;  // some node has served: the cluster exists
   TimeUs now_ = 0;
+  bool time_reported_ = false;
   uint64_t hash_ = 0xcbf29ce484222325ull;
   WorldResult result_;
 };

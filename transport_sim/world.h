@@ -26,6 +26,16 @@ struct WorldStats {
   uint64_t client_crashes = 0;
   uint64_t skipped_faults = 0;  // would have left a majority without state
   uint64_t syncs = 0;
+  uint64_t slow_links = 0;      // slow-link changes applied
+  uint64_t slow_frames = 0;     // frames sent over a slow link
+  uint64_t pauses = 0;          // node pauses
+  uint64_t client_pauses = 0;
+  uint64_t held_events = 0;     // frames, timers, syncs that waited for a paused process
+  uint64_t aimed_wipes = 0;     // wipe-after-promise triggers that fired
+  uint64_t rejoin_crashes = 0;  // crash-in-rejoin triggers that fired
+  uint64_t absent_nodes = 0;    // not started at time 0
+  uint64_t final_down = 0;      // still down after the final heal
+  uint64_t final_isolated = 0;  // cut off after the final heal
 };
 
 struct WorldResult {
