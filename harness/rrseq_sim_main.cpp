@@ -178,6 +178,9 @@ int run_one(const char* program, const Cli& cli) {
             << ", duplicated " << st.duplicated << "), crashes " << st.crashes << " (wipes " << st.wipes
             << ", skipped " << st.skipped_faults << "), client crashes " << st.client_crashes << ", syncs "
             << st.syncs << "\n"
+            << "  disk: sync errors " << st.sync_errors << ", enospc stops " << st.enospc_stops << ", compactions "
+            << st.compactions << " (power cut inside " << st.compaction_crashes << "), power losses "
+            << st.power_losses << ", holes " << st.holes << ", names reverted " << st.names_reverted << "\n"
             << "  grants " << r.grants << ", ids granted " << r.ids_granted << ", consumed " << r.ids_consumed
             << ", highest " << r.id_high << ", skipped " << r.ids_skipped << "\n";
   for (const auto& v : r.violations) {

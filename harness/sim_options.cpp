@@ -17,7 +17,8 @@ constexpr FaultName fault_names[] = {{"net", fault_net},
                                      {"partition", fault_partition},
                                      {"crash", fault_crash},
                                      {"disk", fault_disk},
-                                     {"amnesia", fault_amnesia}};
+                                     {"amnesia", fault_amnesia},
+                                     {"disk-error", fault_disk_error}};
 
 constexpr uint64_t buf_sizes[] = {0, 1, 2, 3, 5, 7, 16, 100, 1024};
 constexpr TimeUs think_max_choices_us[] = {100, 500, 2'000, 10'000};
@@ -34,7 +35,7 @@ bool parse_faults(const std::string& text, uint32_t* out, std::string* error) {
     auto it = std::find_if(std::begin(fault_names), std::end(fault_names),
                            [&](const FaultName& f) { return item == f.name; });
     if (it == std::end(fault_names)) {
-      *error = "unknown fault kind '" + item + "' (none, all, net, partition, crash, disk, amnesia)";
+      *error = "unknown fault kind '" + item + "' (none, all, net, partition, crash, disk, amnesia, disk-error)";
       return false;
     }
     bits |= it->bit;
@@ -92,9 +93,9 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
   switch (opt.storage) {
     case StorageMode::memory: s.durable = false; break;
     case StorageMode::durable: s.durable = true; break;
-    case StorageMode::any: s.durable = (on & fault_disk) ? true : rng.below(2) == 0; break;
+    case StorageMode::any: s.durable = (on & (fault_disk | fault_disk_error)) ? true : rng.below(2) == 0; break;
   }
-  if (!s.durable) on &= ~fault_disk;
+  if (!s.durable) on &= ~(fault_disk | fault_disk_error);
 
   for (uint32_t c = 0; c < opt.clients; ++c) {
     ClientSpec spec;
@@ -123,6 +124,24 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
     s.disk.slow_ppm = static_cast<uint32_t>(rng.below(100'000));
     s.disk.slow_max_us = rng.between(1'000, 200'000);
     s.disk.tear = rng.below(4) != 0;
+  }
+  // Drawn from their own stream, so the choices above stay what they were.
+  Rng disk_rng = Rng::derive(seed, "scenario-disk");
+  if (on & fault_disk) {
+    s.disk.reorder = s.disk.tear && disk_rng.below(2) == 0;
+    s.disk.lose_dir_ops = disk_rng.below(2) == 0;
+    s.disk.compact_log_bytes = disk_rng.between(sim_compact_log_bytes_min, sim_compact_log_bytes_max);
+    if (disk_rng.below(3) == 0) {  // one slow node, or (rarely) all of them
+      s.disk.slow_nodes = disk_rng.below(4) == 0 ? (1u << s.nodes) - 1 : 1u << disk_rng.below(s.nodes);
+      s.disk.slow_sync_min_us = sim_slow_sync_min_us;
+      s.disk.slow_sync_max_us = disk_rng.between(sim_slow_sync_min_us, sim_slow_sync_max_us);
+    }
+  }
+  if (on & fault_disk_error) {
+    s.disk.sync_eio_ppm = static_cast<uint32_t>(disk_rng.below(sim_sync_eio_ppm_max + 1));
+    if (s.disk.compact_log_bytes == 0) {  // ENOSPC on compaction needs compactions
+      s.disk.compact_log_bytes = disk_rng.between(sim_compact_log_bytes_min, sim_compact_log_bytes_max);
+    }
   }
 
   const TimeUs span = std::max<TimeUs>(s.heal_us * 9 / 10, 1);
@@ -183,6 +202,31 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
         }
       }
       s.faults.push_back({later(t, 10'000, 1'000'000), FaultKind::heal, 0, 0});
+    }
+  }
+  auto disk_at = [&] { return disk_rng.below(span); };
+  if (on & fault_disk) {
+    if (disk_rng.below(2) == 0) {  // every node loses power at once, and comes back one by one
+      const TimeUs t = disk_at();
+      s.faults.push_back({t, FaultKind::power_loss, 0, 0});
+      for (uint32_t n = 0; n < s.nodes; ++n) {
+        s.faults.push_back({t + disk_rng.between(1'000, 500'000), FaultKind::restart, n, 0});
+      }
+    }
+    const uint64_t cuts = disk_rng.below(3);
+    for (uint64_t i = 0; i < cuts; ++i) {
+      // Storage::compact takes about eight writes; any count up to ten lands between two of them.
+      s.faults.push_back({disk_at(), FaultKind::crash_in_compaction, static_cast<uint32_t>(disk_rng.below(s.nodes)),
+                          static_cast<uint32_t>(disk_rng.below(11))});
+    }
+  }
+  if (on & fault_disk_error) {
+    const uint64_t fulls = disk_rng.between(0, 2);
+    for (uint64_t i = 0; i < fulls; ++i) {
+      const TimeUs t = disk_at();
+      const uint32_t n = static_cast<uint32_t>(disk_rng.below(s.nodes));
+      s.faults.push_back({t, FaultKind::disk_full, n, static_cast<uint32_t>(disk_rng.below(sim_disk_full_room_bytes_max + 1))});
+      s.faults.push_back({t + disk_rng.between(10'000, 1'000'000), FaultKind::disk_freed, n, 0});
     }
   }
   std::erase_if(s.faults, [&](const FaultEvent& f) { return f.at_us >= s.heal_us; });

@@ -15,6 +15,10 @@ const char* fault_kind_name(FaultKind k) {
     case FaultKind::client_restart: return "client-restart";
     case FaultKind::crash_after_ack: return "crash-after-ack";
     case FaultKind::crash_in_sync: return "crash-in-sync";
+    case FaultKind::power_loss: return "power-loss";
+    case FaultKind::disk_full: return "disk-full";
+    case FaultKind::disk_freed: return "disk-freed";
+    case FaultKind::crash_in_compaction: return "crash-in-compaction";
   }
   return "?";
 }
@@ -30,11 +34,16 @@ std::string Scenario::describe() const {
   }
   o << "] net: loss=" << net.loss_ppm << "ppm dup=" << net.dup_ppm << "ppm tail=" << net.tail_ppm << "ppm/"
     << net.tail_max_us << "us; disk: slow=" << disk.slow_ppm << "ppm tear=" << (disk.tear ? "yes" : "no")
+    << " reorder=" << (disk.reorder ? "yes" : "no") << " lose-dir-ops=" << (disk.lose_dir_ops ? "yes" : "no")
+    << " eio=" << disk.sync_eio_ppm << "ppm slow-nodes=" << disk.slow_nodes << "@" << disk.slow_sync_min_us
+    << "-" << disk.slow_sync_max_us << "us compact>" << disk.compact_log_bytes << "B"
     << "; skew<=" << skew_ppm_max << "ppm; heal at " << heal_us << "us\n";
   for (const auto& f : faults) {
     o << "  " << f.at_us << "us " << fault_kind_name(f.kind) << " " << f.a;
     if (f.kind == FaultKind::cut) o << "->" << f.b;
     if (f.kind == FaultKind::crash_after_ack && f.b) o << " wipe";
+    if (f.kind == FaultKind::disk_full) o << " room " << f.b << "B";
+    if (f.kind == FaultKind::crash_in_compaction) o << " after " << f.b << " writes";
     o << "\n";
   }
   return o.str();

@@ -26,6 +26,15 @@ struct WorldStats {
   uint64_t client_crashes = 0;
   uint64_t skipped_faults = 0;  // would have left a majority without state
   uint64_t syncs = 0;
+  // Disk faults, counted where they fire.
+  uint64_t sync_errors = 0;        // an fdatasync failed (EIO): the node stopped
+  uint64_t enospc_stops = 0;       // an append or compaction hit a full disk: the node stopped
+  uint64_t compactions = 0;
+  uint64_t compaction_crashes = 0; // power lost between the steps of a compaction
+  uint64_t power_losses = 0;       // every node at once
+  uint64_t holes = 0;              // crashes that persisted unsynced bytes out of order
+  uint64_t names_reverted = 0;     // crashes that undid names not yet dir-synced
+  uint64_t disk_restarts = 0;      // restarts after a disk error
 };
 
 struct WorldResult {
