@@ -114,6 +114,7 @@ Result Storage::open(Env& env, const std::string& dir, std::unique_ptr<Storage>*
                                 std::to_string(log.synced_bytes) + ": " + log.error + ")");
       }
       log_bytes = log.valid_bytes;
+      created = log_bytes == 0;  // nothing intact: start it afresh, with a version header
       for (const auto& rec : replayed.records) opened->state.apply(rec);
       opened->notes.push_back(path + ": recovered " + std::to_string(replayed.records.size()) +
                               " records");

@@ -215,6 +215,14 @@ std::unique_ptr<Storage> open_ok(SimEnv& env, OpenedStorage* opened) {
   return s;
 }
 
+// What a fresh log holds: its version header and the sync mark for it.
+std::string fresh_log() {
+  std::string out;
+  append_log_header(out);
+  append_sync_mark(out.size(), out);
+  return out;
+}
+
 std::string last_note(const OpenedStorage& o) { return o.notes.empty() ? "" : o.notes.back(); }
 
 TEST(Storage, FreshDirectoryStartsEmpty) {
@@ -299,9 +307,10 @@ TEST(Storage, CorruptionInTheMiddleRefusesToOpen) {
   SimEnv env;
   OpenedStorage opened;
   auto s = open_ok(env, &opened);
+  const size_t first = s->log_bytes();  // after the version header and its sync mark
   ASSERT_TRUE(s->append(encode_all(one_of_each())).is_ok());
   ASSERT_TRUE(s->sync().is_ok());
-  const size_t second = log_record_header_bytes + encode_record(one_of_each()[0]).size();
+  const size_t second = first + log_record_header_bytes + encode_record(one_of_each()[0]).size();
   ASSERT_TRUE(env.corrupt_byte(kPath, second + log_record_header_bytes + 2).is_ok());
 
   std::unique_ptr<Storage> again;
@@ -309,7 +318,8 @@ TEST(Storage, CorruptionInTheMiddleRefusesToOpen) {
   Result r = Storage::open(env, kDir, &again, &o);
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.message(), kPath + " offset " + std::to_string(second) +
-                             ": checksum mismatch; refusing to serve from a corrupted log");
+                             ": checksum mismatch, below the synced watermark " + std::to_string(s->log_bytes() - log_sync_mark_bytes) +
+                             "; refusing to serve from a corrupted log");
   EXPECT_FALSE(again);
 }
 
@@ -317,6 +327,7 @@ TEST(Storage, UndecodableRecordWithGoodChecksumRefusesToOpen) {
   SimEnv env;
   OpenedStorage opened;
   auto s = open_ok(env, &opened);
+  const size_t first = s->log_bytes();
   const std::string good = encode_record(IncarnationRecord{1});
   ASSERT_TRUE(s->append({good, std::string("\x63")}).is_ok());
   ASSERT_TRUE(s->sync().is_ok());
@@ -325,7 +336,7 @@ TEST(Storage, UndecodableRecordWithGoodChecksumRefusesToOpen) {
   OpenedStorage o;
   Result r = Storage::open(env, kDir, &again, &o);
   ASSERT_FALSE(r.is_ok());
-  const size_t second = log_record_header_bytes + good.size();
+  const size_t second = first + log_record_header_bytes + good.size();
   EXPECT_NE(r.message().find(kPath + " offset " + std::to_string(second) + ": "), std::string::npos)
       << r.message();
   EXPECT_NE(r.message().find("unknown record tag 99"), std::string::npos) << r.message();
@@ -338,9 +349,10 @@ TEST(Storage, UndecodableRecordWithGoodChecksumRefusesToOpen) {
 size_t write_corrupt_log(SimEnv& env) {
   OpenedStorage opened;
   auto s = open_ok(env, &opened);
+  const size_t first = s->log_bytes();
   EXPECT_TRUE(s->append(encode_all(one_of_each())).is_ok());
   EXPECT_TRUE(s->sync().is_ok());
-  const size_t second = log_record_header_bytes + encode_record(one_of_each()[0]).size();
+  const size_t second = first + log_record_header_bytes + encode_record(one_of_each()[0]).size();
   EXPECT_TRUE(env.corrupt_byte(kPath, second + log_record_header_bytes + 2).is_ok());
   return second;
 }
@@ -362,10 +374,11 @@ TEST(Storage, CorruptLogIsSetAsideWhenAskedAndTheNodeStartsWithoutState) {
   OpenedStorage o;
   Result r = Storage::open(env, kDir, &s, &o, OnCorruptLog::set_aside);
   ASSERT_TRUE(r.is_ok()) << r.message();
-  EXPECT_EQ(o.set_aside, kPath + " offset " + std::to_string(second) + ": checksum mismatch; moved to " +
-                             kFirstAside);
+  EXPECT_EQ(o.set_aside.rfind(kPath + " offset " + std::to_string(second) + ": checksum mismatch, below the synced watermark ", 0), 0u)
+      << o.set_aside;
+  EXPECT_NE(o.set_aside.find("; moved to " + kFirstAside), std::string::npos) << o.set_aside;
   EXPECT_EQ(file_of(env, kFirstAside), corrupt);  // kept whole for a person to inspect
-  EXPECT_EQ(file_of(env, kPath), "");
+  EXPECT_EQ(file_of(env, kPath), fresh_log());
   EXPECT_EQ(fingerprint(o.state), fingerprint(DurableState{}));
   EXPECT_TRUE(o.lost_state);
 
@@ -413,7 +426,9 @@ TEST(Storage, SetAsideRefusesWhenTheDirectoryHoldsTooManyAndTouchesNothing) {
   OpenedStorage o;
   Result r = Storage::open(env, kDir, &s, &o, OnCorruptLog::set_aside);
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.message().rfind(kPath + " offset " + std::to_string(second) + ": checksum mismatch; cannot set the log aside: ", 0), 0u)
+  EXPECT_EQ(r.message().rfind(kPath + " offset " + std::to_string(second) + ": checksum mismatch, below the synced watermark ", 0), 0u)
+      << r.message();
+  EXPECT_NE(r.message().find("; cannot set the log aside: "), std::string::npos)
       << r.message();
   EXPECT_EQ(file_of(env, kPath), corrupt);
 }
@@ -436,7 +451,7 @@ TEST(Storage, TornTailIsTruncatedNotSetAside) {
   EXPECT_EQ(o.set_aside, "");
   EXPECT_FALSE(o.lost_state);
   EXPECT_FALSE(env.exists(kFirstAside));
-  EXPECT_EQ(s->log_bytes(), intact);
+  EXPECT_EQ(s->log_bytes(), intact + log_sync_mark_bytes);  // and the sync mark reopening appends
   EXPECT_EQ(fingerprint(o.state), fingerprint(state_of(one_of_each())));
 }
 
@@ -464,7 +479,8 @@ TEST(Storage, CompactionKeepsTheStateThroughATornCrash) {
     EXPECT_EQ(s->log_bytes(), size);
     EXPECT_LT(size * 20, before);
     EXPECT_FALSE(env.exists(kPath + ".tmp"));
-    EXPECT_EQ(env.unsynced_bytes(), 0u);  // the snapshot is durable once compact() returns
+    // The snapshot is durable once compact() returns; only its sync mark waits for the next sync.
+    EXPECT_EQ(env.unsynced_bytes(), log_sync_mark_bytes);
 
     // Unsynced appends after the compaction may be torn by the crash.
     write({SeqRecord{seq_state("s0", 1000)}});
