@@ -607,5 +607,206 @@ RC_GTEST_PROP(Storage, RecoveredStateIsAPrefixIncludingAllSynced, ()) {
   }
 }
 
+// ---- Disk faults: recovery tells synced bytes from unsynced ones ----
+
+// Power loss with unsynced pages persisted out of order: never refused, and
+// every synced record is kept.
+TEST(Storage, PowerLossWithOutOfOrderPagesRecoversWithoutRefusing) {
+  uint64_t holes = 0;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    SimEnv env;
+    Rng rng(seed);
+    OpenedStorage opened;
+    auto s = open_ok(env, &opened);
+    std::vector<StorageRecord> written;
+    size_t synced = 0;
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < 6; ++i) {
+        const StorageRecord r = SeqRecord{seq_state("s" + std::to_string(i), 100u * round + i)};
+        written.push_back(r);
+        ASSERT_TRUE(s->append(encode_all({r})).is_ok());
+        if (i == 2) {
+          ASSERT_TRUE(s->sync().is_ok());
+          synced = written.size();
+        }
+      }
+      const uint64_t before = env.holes_made();
+      env.crash(rng, SimEnv::CrashModel{true, true, true});
+      holes += env.holes_made() - before;
+      OpenedStorage again;
+      s = open_ok(env, &again);
+      ASSERT_TRUE(s);
+      std::string data = file_of(env, kPath);
+      const LogReadResult log = read_log(bytes_of(data));
+      ASSERT_FALSE(log.torn_tail || log.corrupt) << log.error;
+      const size_t k = log.payloads.size();
+      ASSERT_GE(k, synced);
+      ASSERT_LE(k, written.size());
+      EXPECT_EQ(log.payloads, encode_all({written.begin(), written.begin() + k}));
+      written.resize(k, InitializedRecord{});
+      synced = k;
+    }
+  }
+  EXPECT_GT(holes, 0u);
+}
+
+// A synced record damaged later (the disk lied) is corruption, even as the last
+// record, because its sync mark says it was synced.
+TEST(Storage, DamagedLastSyncedRecordIsCorruptionNotATornTail) {
+  SimEnv env;
+  OpenedStorage opened;
+  auto s = open_ok(env, &opened);
+  ASSERT_TRUE(s->append(encode_all({IncarnationRecord{1}})).is_ok());
+  const uint64_t last = s->log_bytes();
+  ASSERT_TRUE(s->append(encode_all({SeqRecord{seq_state("a", 5)}})).is_ok());
+  ASSERT_TRUE(s->sync().is_ok());  // appends the sync mark
+  ASSERT_TRUE(s->sync().is_ok());  // and makes it durable
+  ASSERT_TRUE(env.corrupt_byte(kPath, last + log_record_header_bytes + 1).is_ok());
+  Rng rng(1);
+  env.crash(rng, /*tear=*/false);
+  std::unique_ptr<Storage> again;
+  OpenedStorage o;
+  Result r = Storage::open(env, kDir, &again, &o);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.message().rfind(kPath + " offset " + std::to_string(last) + ": checksum mismatch, below the synced watermark ", 0), 0u)
+      << r.message();
+}
+
+TEST(Storage, FailedSyncIsFinalAndRecoveryKeepsWhatWasSynced) {
+  SimEnv env;
+  OpenedStorage opened;
+  auto s = open_ok(env, &opened);
+  ASSERT_TRUE(s->append(encode_all({IncarnationRecord{1}})).is_ok());
+  ASSERT_TRUE(s->sync().is_ok());
+  ASSERT_TRUE(s->append(encode_all({SeqRecord{seq_state("a", 5)}})).is_ok());
+  env.fail_next_sync();
+  Result r = s->sync();
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.message().find("EIO"), std::string::npos) << r.message();
+  EXPECT_FALSE(s->usable());
+  // A later sync must not pretend the lost pages reached the disk.
+  EXPECT_FALSE(s->sync().is_ok());
+  EXPECT_FALSE(s->append(encode_all({InitializedRecord{}})).is_ok());
+  Rng rng(2);
+  env.crash(rng, /*tear=*/false);
+  OpenedStorage again;
+  s = open_ok(env, &again);
+  EXPECT_EQ(again.state.incarnation, 1u);
+  EXPECT_FALSE(again.state.sequences.contains("a"));
+}
+
+TEST(Storage, FullDiskOnAppendStopsWritesAndRecoveryCutsTheShortWrite) {
+  SimEnv env;
+  OpenedStorage opened;
+  auto s = open_ok(env, &opened);
+  ASSERT_TRUE(s->append(encode_all({IncarnationRecord{1}})).is_ok());
+  ASSERT_TRUE(s->sync().is_ok());
+  env.set_capacity(env.used_bytes() + 5);
+  Result r = s->append(encode_all({SeqRecord{seq_state("a", 5)}}));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.message().find("ENOSPC"), std::string::npos) << r.message();
+  EXPECT_FALSE(s->usable());
+  env.set_capacity(std::nullopt);
+  EXPECT_FALSE(s->append(encode_all({InitializedRecord{}})).is_ok());  // never after a hole
+  Rng rng(3);
+  env.crash(rng, /*tear=*/true);
+  OpenedStorage again;
+  s = open_ok(env, &again);
+  EXPECT_EQ(again.state.incarnation, 1u);
+  EXPECT_FALSE(again.state.sequences.contains("a"));
+}
+
+TEST(Storage, FullDiskDuringCompactionKeepsTheOldLogInUse) {
+  SimEnv env;
+  OpenedStorage opened;
+  auto s = open_ok(env, &opened);
+  DurableState state;
+  for (uint64_t i = 0; i < 40; ++i) {
+    const StorageRecord r = SeqRecord{seq_state("q" + std::to_string(i % 4), i)};
+    state.apply(r);
+    ASSERT_TRUE(s->append(encode_all({r})).is_ok());
+  }
+  ASSERT_TRUE(s->sync().is_ok());
+  env.set_capacity(env.used_bytes() + 20);
+  Result r = s->compact(state);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.message().find("ENOSPC"), std::string::npos) << r.message();
+  EXPECT_TRUE(s->usable());
+  env.set_capacity(std::nullopt);
+  const StorageRecord more = SeqRecord{seq_state("q0", 1000)};
+  state.apply(more);
+  ASSERT_TRUE(s->append(encode_all({more})).is_ok());
+  ASSERT_TRUE(s->sync().is_ok());
+  s.reset();
+  OpenedStorage again;
+  s = open_ok(env, &again);
+  EXPECT_EQ(fingerprint(again.state), fingerprint(state));
+}
+
+// Power lost after each number of writes inside a compaction, with directory
+// operations that were not yet synced undone or kept: the state survives.
+TEST(Storage, PowerCutBetweenAnyTwoStepsOfACompactionKeepsTheState) {
+  uint64_t reverted = 0;
+  for (uint64_t ops = 0; ops <= 12; ++ops) {
+    for (uint64_t seed = 0; seed < 8; ++seed) {
+      SCOPED_TRACE("power cut after " + std::to_string(ops) + " writes, seed " + std::to_string(seed));
+      SimEnv env;
+      OpenedStorage opened;
+      auto s = open_ok(env, &opened);
+      DurableState state;
+      for (uint64_t i = 0; i < 30; ++i) {
+        const StorageRecord r = SeqRecord{seq_state("q" + std::to_string(i % 3), i)};
+        state.apply(r);
+        ASSERT_TRUE(s->append(encode_all({r})).is_ok());
+      }
+      ASSERT_TRUE(s->sync().is_ok());
+      env.cut_power_after(ops);
+      (void)s->compact(state);
+      Rng rng(seed);
+      const uint64_t before = env.names_reverted();
+      env.crash(rng, SimEnv::CrashModel{true, true, true});
+      reverted += env.names_reverted() - before;
+      OpenedStorage again;
+      s = open_ok(env, &again);
+      ASSERT_TRUE(s);
+      EXPECT_EQ(fingerprint(again.state), fingerprint(state));
+    }
+  }
+  EXPECT_GT(reverted, 0u);
+}
+
+TEST(SimEnv, NamesNotDirSyncedMayBeLostAtACrash) {
+  bool lost = false, kept = false;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    SimEnv env;
+    std::unique_ptr<AppendFile> f;
+    ASSERT_TRUE(env.open_append("d/synced", &f).is_ok());
+    ASSERT_TRUE(f->sync().is_ok());
+    ASSERT_TRUE(env.sync_dir("d").is_ok());
+    ASSERT_TRUE(env.open_append("d/new", &f).is_ok());
+    ASSERT_TRUE(f->append("x").is_ok());
+    ASSERT_TRUE(f->sync().is_ok());  // the data is durable, its name is not
+    Rng rng(seed);
+    env.crash(rng, SimEnv::CrashModel{false, false, true});
+    EXPECT_TRUE(env.exists("d/synced"));
+    (env.exists("d/new") ? kept : lost) = true;
+  }
+  EXPECT_TRUE(lost);
+  EXPECT_TRUE(kept);
+}
+
+TEST(SimEnv, PowerCutFailsEveryWriteAfterTheCount) {
+  SimEnv env;
+  std::unique_ptr<AppendFile> f;
+  ASSERT_TRUE(env.open_append("f", &f).is_ok());
+  env.cut_power_after(1);
+  EXPECT_TRUE(f->append("a").is_ok());
+  EXPECT_TRUE(env.power_cut());
+  EXPECT_FALSE(f->append("b").is_ok());
+  EXPECT_FALSE(env.rename("f", "g").is_ok());
+  EXPECT_FALSE(env.sync_dir("").is_ok());
+}
+
 }  // namespace
 }  // namespace rrseq
