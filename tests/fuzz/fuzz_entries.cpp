@@ -1,5 +1,6 @@
 #include "tests/fuzz/fuzz_entries.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
