@@ -180,7 +180,7 @@ int run_one(const char* program, const Cli& cli) {
             << ", skipped " << st.skipped_faults << "), client crashes " << st.client_crashes << ", syncs "
             << st.syncs << "\n"
             << "  disk: sync errors " << st.sync_errors << ", enospc stops " << st.enospc_stops << ", compactions "
-            << st.compactions << " (power cut inside " << st.compaction_crashes << "), power losses "
+            << st.compactions << " (failed " << st.compaction_errors << ", power cut inside " << st.compaction_crashes << "), power losses "
             << st.power_losses << ", holes " << st.holes << ", names reverted " << st.names_reverted << "\n"
             << "  grants " << r.grants << ", ids granted " << r.ids_granted << ", consumed " << r.ids_consumed
             << ", highest " << r.id_high << ", skipped " << r.ids_skipped << "\n";

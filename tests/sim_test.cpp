@@ -163,13 +163,14 @@ TEST(Sim, EveryDiskFaultFiresInSomeSeedAndTheRunPasses) {
       {"fdatasync EIO", &WorldStats::sync_errors},
       {"ENOSPC stop", &WorldStats::enospc_stops},
       {"compaction", &WorldStats::compactions},
+      {"ENOSPC inside a compaction", &WorldStats::compaction_errors},
       {"power cut inside a compaction", &WorldStats::compaction_crashes},
       {"power loss of every node", &WorldStats::power_losses},
       {"unsynced pages persisted out of order", &WorldStats::holes},
       {"names lost for want of a directory sync", &WorldStats::names_reverted},
       {"restart after a disk error", &WorldStats::disk_restarts},
   };
-  constexpr uint64_t seeds_max = 300;  // each fault fires well within this many seeds
+  constexpr uint64_t seeds_max = 600;  // each fault fires within this many seeds
   for (const auto& f : faults) {
     SCOPED_TRACE(f.name);
     bool fired = false;

@@ -295,6 +295,7 @@ class World {
       trace(node_name(n) + " compacted its log from " + std::to_string(before) + " to " +
             std::to_string(slot.storage->log_bytes()) + " bytes");
     } else if (slot.storage->usable()) {
+      ++result_.stats.compaction_errors;
       trace(node_name(n) + " compaction failed, keeps its old log: " + r.message());
     } else {
       ++result_.stats.enospc_stops;

@@ -30,6 +30,7 @@ struct WorldStats {
   uint64_t sync_errors = 0;        // an fdatasync failed (EIO): the node stopped
   uint64_t enospc_stops = 0;       // an append or compaction hit a full disk: the node stopped
   uint64_t compactions = 0;
+  uint64_t compaction_errors = 0;  // a compaction failed before its rename (ENOSPC): the old log stays
   uint64_t compaction_crashes = 0; // power lost between the steps of a compaction
   uint64_t power_losses = 0;       // every node at once
   uint64_t holes = 0;              // crashes that persisted unsynced bytes out of order
