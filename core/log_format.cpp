@@ -1,5 +1,8 @@
 #include "core/log_format.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "core/bytes.h"
 #include "core/crc32c.h"
 #include "core/limits.h"
@@ -18,6 +21,15 @@ struct RecordHeader {
   uint32_t length = 0;
   uint8_t type = 0;
 };
+
+void append_typed(uint8_t type, std::string_view payload, std::string& out) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(payload.data());
+  ByteWriter w(out);
+  w.put_u32(crc32c::mask(record_crc(type, {bytes, payload.size()})));
+  w.put_u32(static_cast<uint32_t>(payload.size()));
+  w.put_u8(type);
+  out.append(payload);
+}
 
 RecordHeader parse_record_header(std::span<const uint8_t> contents, uint64_t pos) {
   ByteReader r(contents.subspan(pos, log_record_header_bytes));
@@ -49,29 +61,79 @@ std::string intact_record_after(std::span<const uint8_t> contents, uint64_t pos)
   return "";
 }
 
+// The synced-bytes claim of an intact sync mark at `pos`, if one is there.
+// A mark never claims bytes past its own start (it was written after them).
+std::optional<uint64_t> sync_mark_at(std::span<const uint8_t> contents, uint64_t pos) {
+  if (contents.size() - pos < log_sync_mark_bytes) return std::nullopt;
+  const RecordHeader h = parse_record_header(contents, pos);
+  if (h.type != log_record_type_sync_mark || h.length != log_sync_mark_payload_bytes) return std::nullopt;
+  auto payload = contents.subspan(pos + log_record_header_bytes, log_sync_mark_payload_bytes);
+  if (crc32c::unmask(h.masked_crc) != record_crc(h.type, payload)) return std::nullopt;
+  uint64_t synced = 0;
+  ByteReader r(payload);
+  (void)r.get_u64(&synced);
+  if (synced > pos) return std::nullopt;
+  return synced;
+}
+
+// The highest claim of the intact sync marks anywhere after `pos`: bytes a bad
+// record cannot tell us about (its length field may be the damaged part).
+uint64_t highest_sync_mark_after(std::span<const uint8_t> contents, uint64_t pos) {
+  uint64_t best = 0;
+  for (uint64_t at = pos + 1; at + log_sync_mark_bytes <= contents.size(); ++at) {
+    if (auto x = sync_mark_at(contents, at)) best = std::max(best, *x);
+  }
+  return best;
+}
+
 }  // namespace
 
 void append_log_record(std::string_view payload, std::string& out) {
-  const auto* bytes = reinterpret_cast<const uint8_t*>(payload.data());
-  ByteWriter w(out);
-  w.put_u32(crc32c::mask(record_crc(log_record_type_full, {bytes, payload.size()})));
-  w.put_u32(static_cast<uint32_t>(payload.size()));
-  w.put_u8(log_record_type_full);
-  out.append(payload);
+  append_typed(log_record_type_full, payload, out);
+}
+
+void append_log_header(std::string& out) {
+  std::string payload;
+  ByteWriter(payload).put_u32(log_format_version);
+  append_typed(log_record_type_header, payload, out);
+}
+
+void append_sync_mark(uint64_t synced_bytes, std::string& out) {
+  std::string payload;
+  ByteWriter(payload).put_u64(synced_bytes);
+  append_typed(log_record_type_sync_mark, payload, out);
 }
 
 LogReadResult read_log(std::span<const uint8_t> contents) {
   LogReadResult r;
   const uint64_t size = contents.size();
-  // Marks the record at `pos` bad. `reaches_end`: it claims the rest of the
-  // file; unless an intact record hides in that rest, the writer died while
-  // writing it (torn tail) rather than the disk lying.
+  // Marks the record at `pos` bad: corruption if it lies below the synced
+  // watermark; else an unsynced tail (version 2), or for version 1 a torn tail
+  // only if it claims the rest of the file (`reaches_end`) and nothing intact
+  // hides in that rest.
   auto fail = [&](uint64_t pos, bool reaches_end, const std::string& why) {
-    const std::string not_torn = reaches_end ? intact_record_after(contents, pos) : "";
+    r.synced_bytes = std::max(r.synced_bytes, highest_sync_mark_after(contents, pos));
     r.bad_offset = pos;
-    r.torn_tail = reaches_end && not_torn.empty();
-    r.corrupt = !r.torn_tail;
-    r.error = "offset " + std::to_string(pos) + ": " + why + (not_torn.empty() ? "" : ", but " + not_torn);
+    std::string because;
+    if (pos < r.synced_bytes) {
+      r.corrupt = true;
+      because = ", below the synced watermark " + std::to_string(r.synced_bytes);
+    } else if (r.version >= log_format_version) {
+      r.torn_tail = true;
+    } else {
+      because = reaches_end ? intact_record_after(contents, pos) : "";
+      r.torn_tail = reaches_end && because.empty();
+      r.corrupt = !r.torn_tail;
+      if (!because.empty()) because = ", but " + because;
+    }
+    r.error = "offset " + std::to_string(pos) + ": " + why + because;
+    return r;
+  };
+  // A checksummed record whose fields are wrong was not torn: always corruption.
+  auto bad_fields = [&](uint64_t pos, const std::string& why) {
+    r.bad_offset = pos;
+    r.corrupt = true;
+    r.error = "offset " + std::to_string(pos) + ": " + why;
     return r;
   };
 
@@ -98,10 +160,38 @@ LogReadResult read_log(std::span<const uint8_t> contents) {
     if (crc32c::unmask(masked_crc) != record_crc(type, payload)) {
       return fail(pos, end == size, "checksum mismatch");
     }
-    if (type != log_record_type_full) {
+    if (type == log_record_type_full) {
+      r.payloads.emplace_back(reinterpret_cast<const char*>(payload.data()), payload.size());
+      r.offsets.push_back(pos);
+    } else if (type == log_record_type_sync_mark) {
+      if (length != log_sync_mark_payload_bytes) {
+        return bad_fields(pos, "sync mark of " + std::to_string(length) + " bytes (want " +
+                                   std::to_string(log_sync_mark_payload_bytes) + ")");
+      }
+      uint64_t synced = 0;
+      (void)ByteReader(payload).get_u64(&synced);
+      if (synced > pos) {
+        return bad_fields(pos, "sync mark claims " + std::to_string(synced) +
+                                   " synced bytes, past its own offset");
+      }
+      r.synced_bytes = std::max(r.synced_bytes, synced);
+    } else if (type == log_record_type_header) {
+      uint32_t version = 0;
+      if (length != log_header_payload_bytes) {
+        return bad_fields(pos, "log header of " + std::to_string(length) + " bytes (want " +
+                                   std::to_string(log_header_payload_bytes) + ")");
+      }
+      (void)ByteReader(payload).get_u32(&version);
+      if (pos != 0) return bad_fields(pos, "log header not at the start of the file");
+      if (version != log_format_version) {
+        return bad_fields(pos, "log format version " + std::to_string(version) + " (this build reads " +
+                                   std::to_string(log_format_version_legacy) + " and " +
+                                   std::to_string(log_format_version) + ")");
+      }
+      r.version = version;
+    } else {
       return fail(pos, end == size, "unknown record type " + std::to_string(type));
     }
-    r.payloads.emplace_back(reinterpret_cast<const char*>(payload.data()), payload.size());
     pos = end;
     r.valid_bytes = pos;
   }

@@ -72,6 +72,10 @@ void print(std::ostream& o, const Promise& m) {
 void print(std::ostream& o, const Accept& m) {
   o << "Accept{seq=" << m.seq << " b=" << m.ballot << " v=" << m.value;
   if (!m.next.is_zero()) o << " next=" << m.next;
+  if (!m.voters.empty()) {
+    o << " voters=";
+    for (size_t i = 0; i < m.voters.size(); ++i) o << (i ? "," : "") << 'n' << m.voters[i].node << '@' << m.voters[i].epoch;
+  }
 }
 void print(std::ostream& o, const Accepted& m) {
   o << "Accepted{seq=" << m.seq << " b=" << m.ballot << ' ' << ok_word(m.ok) << " p=" << m.promised;
@@ -92,6 +96,8 @@ void print(std::ostream& o, const EpochRequest& m) { o << "EpochRequest{attempt=
 void print(std::ostream& o, const EpochReply& m) {
   o << "EpochReply{attempt=" << m.attempt << (m.initialized ? " init" : " uninit")
     << " epoch=" << m.epoch << " maxp=" << m.max_promised;
+  if (m.lost_state) o << " lost";
+  if (m.founder) o << " founder";
 }
 void print(std::ostream& o, const FenceRequest& m) {
   o << "FenceRequest{attempt=" << m.attempt << " b=" << m.ballot;

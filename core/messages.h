@@ -104,7 +104,9 @@ struct EpochReply {
   bool initialized = false;  // false: the peer has no state either
   uint32_t epoch = 0;        // peer's counter for the asking node, after increment
   Ballot max_promised;       // highest ballot the peer promised for any sequence
-  bool lost_state = false;   // uninitialized, but knows it had state: never counted as empty
+  // Uninitialized, but knows it had state or that a cluster exists: never
+  // counted as empty (rejoin.h).
+  bool lost_state = false;
   uint64_t nonce = 0;        // the peer's DurableState::nonce (when uninitialized)
   // The peer founded the cluster counting the asker, with this very nonce, as
   // empty: the asker founds it too (it has answered no quorum since).

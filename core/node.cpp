@@ -193,11 +193,13 @@ void Node::on_peer_message(uint32_t from, const Message& msg, TimeUs now) {
                       std::is_same_v<T, ClassicRead> || std::is_same_v<T, ClassicWrite>) {
           // A node without state, or not yet sure of its incarnation, is in no quorum.
           if (phase_ == Phase::serving) handle_acceptor_message(from, msg);
+          if (rejoin_ && std::is_same_v<T, Prepare>) rejoin_->note_cluster_exists();  // a peer proposes
         } else if constexpr (std::is_same_v<T, EpochRequest>) {
           std::vector<StorageRecord> records;
           EpochReply reply;
           acceptor_.on_epoch_request(from, m, reply, records);
-          reply.lost_state = cfg_.lost_state && !acceptor_.state().initialized;
+          reply.lost_state =
+              !acceptor_.state().initialized && (cfg_.lost_state || (rejoin_ && rejoin_->aware()));
           reply.nonce = acceptor_.state().nonce;
           persist(records);
           send_gated(from, reply);

@@ -37,6 +37,7 @@ std::optional<RejoinOutcome> Rejoin::on_epoch_reply(uint32_t from, const EpochRe
       from == cfg_.self || from >= cfg_.nodes) {
     return std::nullopt;
   }
+  aware_ |= m.initialized;
   // A peer's counter only grows, so its latest answer is the one to keep.
   auto& kept = epoch_replies_[from];
   if (!m.initialized || m.epoch >= kept.epoch) kept = m;
@@ -61,7 +62,7 @@ std::optional<RejoinOutcome> Rejoin::decide(std::vector<PeerSend>& out) {
   }
   // A node that knows it lost state must not count itself as empty: what it lost
   // may have been part of the quorum behind IDs already granted.
-  if (!cfg_.lost_state && (founder || empty.size() + 1 >= majority(cfg_.nodes))) {
+  if (!cfg_.lost_state && (founder || (!aware_ && empty.size() + 1 >= majority(cfg_.nodes)))) {
     RejoinOutcome o;
     o.bootstrap = true;
     o.founder = founder;

@@ -13,8 +13,11 @@
 //    asking later in the same life (same nonce), is told it is a founder and
 //    bootstraps too: it has answered no quorum since, so its empty state is
 //    true (without this, two of three fresh nodes never serve). A node that
-//    knows it lost its state (NodeConfig::lost_state) never bootstraps and is
-//    never counted as empty.
+//    knows it lost its state (NodeConfig::lost_state), or that has heard in
+//    this life from a peer with state (aware(): a cluster exists, so it is
+//    an amnesiac, not new), never bootstraps on its own and is never counted
+//    as empty; otherwise amnesiacs at different times could add up to a
+//    "majority without state" that never existed at once.
 // 2. Fence. A node-wide prepare with a fresh ballot F on a majority of the other
 //    nodes: each peer records F as a floor under every sequence's promise (known
 //    or not) and answers with all its sequences. An accept this node
@@ -71,6 +74,9 @@ class Rejoin {
   // Decides from the epoch answers so far; a one-node cluster bootstraps at once.
   std::optional<RejoinOutcome> decide(std::vector<PeerSend>& out);
   TimeUs next_timer() const { return resend_at_us_; }
+  // This node has heard from a peer with state (a cluster exists).
+  bool aware() const { return aware_; }
+  void note_cluster_exists() { aware_ = true; }
   std::string describe() const;
 
  private:
@@ -81,6 +87,7 @@ class Rejoin {
 
   const NodeConfig& cfg_;
   uint64_t nonce_ = 0;
+  bool aware_ = false;
   Step step_ = Step::epoch;
   uint64_t first_attempt_ = 0;  // attempts of this rejoin are first_attempt_..attempt_
   uint64_t attempt_ = 0;

@@ -29,16 +29,15 @@ Result replay_log(Env& env, const std::string& path, Replayed* out) {
     return Result::ok();
   }
   out->records.reserve(out->log.payloads.size());
-  uint64_t offset = 0;
-  for (const auto& payload : out->log.payloads) {
+  for (size_t i = 0; i < out->log.payloads.size(); ++i) {
+    const std::string& payload = out->log.payloads[i];
     auto decoded =
         decode_record({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()});
     if (auto* err = std::get_if<DecodeError>(&decoded)) {
-      out->corruption = path + " offset " + std::to_string(offset) + ": " + err->reason;
+      out->corruption = path + " offset " + std::to_string(out->log.offsets[i]) + ": " + err->reason;
       return Result::ok();
     }
     out->records.push_back(std::move(std::get<StorageRecord>(decoded)));
-    offset += log_record_header_bytes + payload.size();
   }
   return Result::ok();
 }
@@ -110,9 +109,12 @@ Result Storage::open(Env& env, const std::string& dir, std::unique_ptr<Storage>*
         if (Result r = env.truncate(path, log.valid_bytes); !r.is_ok()) return r;
         opened->notes.push_back(path + ": truncated torn tail at offset " +
                                 std::to_string(log.bad_offset) + " (" +
-                                std::to_string(replayed.file_bytes - log.valid_bytes) + " bytes)");
+                                std::to_string(replayed.file_bytes - log.valid_bytes) +
+                                " bytes at or after the synced watermark " +
+                                std::to_string(log.synced_bytes) + ": " + log.error + ")");
       }
       log_bytes = log.valid_bytes;
+      created = log_bytes == 0;  // nothing intact: start it afresh, with a version header
       for (const auto& rec : replayed.records) opened->state.apply(rec);
       opened->notes.push_back(path + ": recovered " + std::to_string(replayed.records.size()) +
                               " records");
@@ -122,30 +124,69 @@ Result Storage::open(Env& env, const std::string& dir, std::unique_ptr<Storage>*
 
   std::unique_ptr<AppendFile> file;
   if (Result r = env.open_append(path, &file); !r.is_ok()) return r;
+  auto writer = std::make_unique<LogWriter>(std::move(file));
   if (created) {
+    // A new log starts with its version header, durable with its name before
+    // anything else is written.
+    std::string header;
+    append_log_header(header);
+    if (Result r = writer->add_framed(header); !r.is_ok()) return r;
+    if (Result r = writer->sync(); !r.is_ok()) return r;
     if (Result r = env.sync_dir(dir); !r.is_ok()) return r;
+    log_bytes = header.size();
     opened->notes.push_back(path + ": created");
+  } else {
+    // What was read may sit only in the page cache (a process crash, not a
+    // power loss): make it durable before anything is built on it.
+    if (Result r = writer->sync(); !r.is_ok()) return r;
   }
-  *out = std::unique_ptr<Storage>(
-      new Storage(env, dir, std::make_unique<LogWriter>(std::move(file)), log_bytes));
-  return Result::ok();
+  *out = std::unique_ptr<Storage>(new Storage(env, dir, std::move(writer), log_bytes));
+  return (*out)->mark_synced(log_bytes);
 }
 
 Result Storage::check_usable() const {
+  if (failed_) return Result::error(path_ + ": unusable after a failed write or sync; reopen the storage");
   if (writer_) return Result::ok();
   return Result::error(path_ + ": unusable after a failed compaction; reopen the storage");
 }
 
+Result Storage::fail(Result r) {
+  failed_ = true;
+  return r;
+}
+
 Result Storage::append(const std::vector<std::string>& encoded_records) {
   if (Result r = check_usable(); !r.is_ok()) return r;
-  if (Result r = writer_->add_records(encoded_records); !r.is_ok()) return r;
+  // A failed append may have written part of the batch: anything after it
+  // would follow a hole, so the file takes no more writes.
+  if (Result r = writer_->add_records(encoded_records); !r.is_ok()) return fail(r);
   log_bytes_ += framed_bytes(encoded_records);
   return Result::ok();
 }
 
-Result Storage::sync() {
+Result Storage::sync_file() {
   if (Result r = check_usable(); !r.is_ok()) return r;
-  return writer_->sync();
+  // A failed fdatasync is final: the kernel may have dropped the dirty pages
+  // and a later sync could succeed without them (FAULTS.md).
+  if (Result r = writer_->sync(); !r.is_ok()) return fail(r);
+  return Result::ok();
+}
+
+Result Storage::mark_synced(uint64_t synced_bytes) {
+  if (Result r = check_usable(); !r.is_ok()) return r;
+  if (synced_bytes <= marked_bytes_) return Result::ok();
+  std::string mark;
+  append_sync_mark(synced_bytes, mark);
+  if (Result r = writer_->add_framed(mark); !r.is_ok()) return fail(r);
+  marked_bytes_ = synced_bytes;
+  log_bytes_ += mark.size();
+  return Result::ok();
+}
+
+Result Storage::sync() {
+  const uint64_t covered = log_bytes_;
+  if (Result r = sync_file(); !r.is_ok()) return r;
+  return mark_synced(covered);
 }
 
 Result Storage::compact(const DurableState& state) {
@@ -153,6 +194,8 @@ Result Storage::compact(const DurableState& state) {
   const std::string tmp = dir_ + "/" + log_tmp_file_name;
   std::vector<std::string> payloads;
   for (const auto& rec : state.snapshot()) payloads.push_back(encode_record(rec));
+  std::string header;
+  append_log_header(header);
 
   // Until the rename, a failure leaves the old log in place and in use.
   if (env_.exists(tmp)) {
@@ -162,8 +205,10 @@ Result Storage::compact(const DurableState& state) {
     std::unique_ptr<AppendFile> file;
     if (Result r = env_.open_append(tmp, &file); !r.is_ok()) return r;
     LogWriter snapshot(std::move(file));
+    if (Result r = snapshot.add_framed(header); !r.is_ok()) return r;
     if (Result r = snapshot.add_records(payloads); !r.is_ok()) return r;
-    if (Result r = snapshot.sync(); !r.is_ok()) return r;
+    // Only the tmp file's pages are in doubt, but a failed sync is final all the same.
+    if (Result r = snapshot.sync(); !r.is_ok()) return fail(r);
   }
   if (Result r = env_.rename(tmp, path_); !r.is_ok()) return r;
 
@@ -173,8 +218,9 @@ Result Storage::compact(const DurableState& state) {
   std::unique_ptr<AppendFile> file;
   if (Result r = env_.open_append(path_, &file); !r.is_ok()) return r;
   writer_ = std::make_unique<LogWriter>(std::move(file));
-  log_bytes_ = framed_bytes(payloads);
-  return Result::ok();
+  log_bytes_ = header.size() + framed_bytes(payloads);
+  marked_bytes_ = 0;
+  return mark_synced(log_bytes_);
 }
 
 }  // namespace rrseq

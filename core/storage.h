@@ -4,9 +4,12 @@
 // record in the middle is an error naming the file and offset, or, when asked,
 // the corrupt log is set aside (renamed, never deleted) and the node starts
 // without state, to rejoin from a majority of its peers.
+// Every sync is followed by a sync mark, so recovery can tell synced bytes from
+// unsynced ones (the rule is in log_format.h).
 // compact() rewrites the log as a snapshot of the state: written to
 // rrseq.log.tmp, synced, then renamed over rrseq.log (the commit point). A tmp
 // file left by a crash before the rename is removed by the next open().
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,8 +50,21 @@ class Storage {
   static Result open(Env& env, const std::string& dir, std::unique_ptr<Storage>* out,
                      OpenedStorage* opened, OnCorruptLog on_corrupt = OnCorruptLog::refuse);
 
+  // After a failed append or sync the storage takes no more writes (a failed
+  // fdatasync is final; a failed append may leave part of its batch): the node
+  // must stop and recover from what is on disk.
   Result append(const std::vector<std::string>& encoded_records);
+  // sync_file() then mark_synced(what was appended before it).
   Result sync();
+  // fdatasync of the log. May run on another thread than append() and
+  // mark_synced() (the server's disk thread); nothing else may run meanwhile.
+  Result sync_file();
+  // Appends a sync mark for bytes [0, synced_bytes) (log_format.h), unsynced:
+  // it rides the next sync. Call after sync_file() succeeded, with log_bytes()
+  // as it was before that sync started.
+  Result mark_synced(uint64_t synced_bytes);
+  // False once a write or sync failed or a compaction failed past its rename.
+  bool usable() const { return check_usable().is_ok(); }
   // Replaces the log with the records of state.snapshot(), durably; later
   // appends go to the new log. `state` must include everything appended so
   // far. If it fails before the rename the old log is kept and stays usable;
@@ -61,12 +77,15 @@ class Storage {
  private:
   Storage(Env& env, std::string dir, std::unique_ptr<LogWriter> writer, uint64_t log_bytes);
   Result check_usable() const;
+  Result fail(Result r);
 
   Env& env_;
   std::string dir_;
   std::string path_;
   std::unique_ptr<LogWriter> writer_;  // null after a compaction failed past its rename
   uint64_t log_bytes_ = 0;
+  uint64_t marked_bytes_ = 0;          // highest sync mark appended to the current log
+  std::atomic<bool> failed_ = false;   // set by sync_file() on the disk thread too
 };
 
 }  // namespace rrseq

@@ -35,8 +35,8 @@ const char* usage_text =
     "  --nodes N           cluster size: 3, 5 or 7 (default 3)\n"
     "  --clients K         client processes, 1..64 (default 4)\n"
     "  --faults LIST       none, all, or a comma list of net,partition,crash,disk,amnesia,\n"
-    "                      slow,pause,aimed,partial (default all; each listed kind is\n"
-    "                      switched on per seed)\n"
+    "                      slow,pause,aimed,partial,disk-error (default all; each\n"
+    "                      listed kind is switched on per seed)\n"
     "  --protocol P        ballot (default) or classic (the 2016 algorithm, a negative control)\n"
     "  --time-ms MS        simulated time with faults before the final heal (default 3000)\n"
     "  --storage M         any (default: chosen per seed), memory or durable\n"
@@ -183,6 +183,9 @@ int run_one(const char* program, const Cli& cli) {
             << " (clients " << st.client_pauses << ", events held " << st.held_events << "), aimed wipes "
             << st.aimed_wipes << ", rejoin crashes " << st.rejoin_crashes << ", not started " << st.absent_nodes
             << ", down/isolated after heal " << st.final_down << "/" << st.final_isolated << "\n"
+            << "  disk: sync errors " << st.sync_errors << ", enospc stops " << st.enospc_stops << ", compactions "
+            << st.compactions << " (failed " << st.compaction_errors << ", power cut inside " << st.compaction_crashes << "), power losses "
+            << st.power_losses << ", holes " << st.holes << ", names reverted " << st.names_reverted << "\n"
             << "  grants " << r.grants << ", ids granted " << r.ids_granted << ", consumed " << r.ids_consumed
             << ", highest " << r.id_high << ", skipped " << r.ids_skipped << "\n";
   for (const auto& v : r.violations) {

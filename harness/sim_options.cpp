@@ -16,11 +16,11 @@ struct FaultName {
   const char* name;
   uint32_t bit;
 };
-constexpr FaultName fault_names[] = {{"net", fault_net},         {"partition", fault_partition},
-                                     {"crash", fault_crash},     {"disk", fault_disk},
-                                     {"amnesia", fault_amnesia}, {"slow", fault_slow},
-                                     {"pause", fault_pause},     {"aimed", fault_aimed},
-                                     {"partial", fault_partial}};
+constexpr FaultName fault_names[] = {
+    {"net", fault_net},     {"partition", fault_partition}, {"crash", fault_crash},
+    {"disk", fault_disk},   {"amnesia", fault_amnesia},     {"disk-error", fault_disk_error},
+    {"slow", fault_slow},   {"pause", fault_pause},         {"aimed", fault_aimed},
+    {"partial", fault_partial}};
 // The first kinds draw from the scenario's main stream; kinds added later draw
 // from streams of their own, so the older kinds' seeds keep their scenarios.
 constexpr size_t main_stream_kinds = 5;
@@ -277,7 +277,7 @@ bool parse_faults(const std::string& text, uint32_t* out, std::string* error) {
                            [&](const FaultName& f) { return item == f.name; });
     if (it == std::end(fault_names)) {
       *error = "unknown fault kind '" + item +
-               "' (none, all, net, partition, crash, disk, amnesia, slow, pause, aimed, partial)";
+               "' (none, all, net, partition, crash, disk, amnesia, disk-error, slow, pause, aimed, partial)";
       return false;
     }
     bits |= it->bit;
@@ -333,12 +333,18 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
     const FaultName& f = fault_names[k];
     if ((opt.faults & f.bit) && rng.below(4) != 0) on |= f.bit;
   }
+  // disk-error is a later kind, on its own stream; it is decided here because
+  // it needs durable mode. The coin is drawn either way, so the main stream
+  // (and with it every older kind's choices) does not depend on the later kinds.
+  Rng disk_error_rng = Rng::derive(seed, "disk-error");
+  if ((opt.faults & fault_disk_error) && disk_error_rng.below(4) != 0) on |= fault_disk_error;
+  const bool durable_coin = rng.below(2) == 0;
   switch (opt.storage) {
     case StorageMode::memory: s.durable = false; break;
     case StorageMode::durable: s.durable = true; break;
-    case StorageMode::any: s.durable = (on & fault_disk) ? true : rng.below(2) == 0; break;
+    case StorageMode::any: s.durable = (on & (fault_disk | fault_disk_error)) ? true : durable_coin; break;
   }
-  if (!s.durable) on &= ~fault_disk;
+  if (!s.durable) on &= ~(fault_disk | fault_disk_error);
 
   for (uint32_t c = 0; c < opt.clients; ++c) {
     ClientSpec spec;
@@ -367,6 +373,24 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
     s.disk.slow_ppm = static_cast<uint32_t>(rng.below(100'000));
     s.disk.slow_max_us = rng.between(1'000, 200'000);
     s.disk.tear = rng.below(4) != 0;
+  }
+  // Drawn from their own stream, so the choices above stay what they were.
+  Rng disk_rng = Rng::derive(seed, "scenario-disk");
+  if (on & fault_disk) {
+    s.disk.reorder = s.disk.tear && disk_rng.below(2) == 0;
+    s.disk.lose_dir_ops = disk_rng.below(2) == 0;
+    s.disk.compact_log_bytes = disk_rng.between(sim_compact_log_bytes_min, sim_compact_log_bytes_max);
+    if (disk_rng.below(3) == 0) {  // one slow node, or (rarely) all of them
+      s.disk.slow_nodes = disk_rng.below(4) == 0 ? (1u << s.nodes) - 1 : 1u << disk_rng.below(s.nodes);
+      s.disk.slow_sync_min_us = sim_slow_sync_min_us;
+      s.disk.slow_sync_max_us = disk_rng.between(sim_slow_sync_min_us, sim_slow_sync_max_us);
+    }
+  }
+  if (on & fault_disk_error) {
+    s.disk.sync_eio_ppm = static_cast<uint32_t>(disk_rng.below(sim_sync_eio_ppm_max + 1));
+    if (s.disk.compact_log_bytes == 0) {  // ENOSPC on compaction needs compactions
+      s.disk.compact_log_bytes = disk_rng.between(sim_compact_log_bytes_min, sim_compact_log_bytes_max);
+    }
   }
 
   const TimeUs span = std::max<TimeUs>(s.heal_us * 9 / 10, 1);
@@ -433,6 +457,7 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
   uint32_t later_on = 0;
   for (size_t k = main_stream_kinds; k < std::size(fault_names); ++k) {
     const FaultName& f = fault_names[k];
+    if (f.bit == fault_disk_error) continue;  // decided above
     Rng r = Rng::derive(seed, f.name);
     if (!(opt.faults & f.bit) || r.below(4) == 0) continue;
     later_on |= f.bit;
@@ -444,6 +469,31 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
     }
   }
 
+  auto disk_at = [&] { return disk_rng.below(span); };
+  if (on & fault_disk) {
+    if (disk_rng.below(2) == 0) {  // every node loses power at once, and comes back one by one
+      const TimeUs t = disk_at();
+      s.faults.push_back({t, FaultKind::power_loss, 0, 0});
+      for (uint32_t n = 0; n < s.nodes; ++n) {
+        s.faults.push_back({t + disk_rng.between(1'000, 500'000), FaultKind::restart, n, 0});
+      }
+    }
+    const uint64_t cuts = disk_rng.below(3);
+    for (uint64_t i = 0; i < cuts; ++i) {
+      // Storage::compact takes about eight writes; any count up to ten lands between two of them.
+      s.faults.push_back({disk_at(), FaultKind::crash_in_compaction, static_cast<uint32_t>(disk_rng.below(s.nodes)),
+                          static_cast<uint32_t>(disk_rng.below(11))});
+    }
+  }
+  if (on & fault_disk_error) {
+    const uint64_t fulls = disk_rng.between(0, 2);
+    for (uint64_t i = 0; i < fulls; ++i) {
+      const TimeUs t = disk_at();
+      const uint32_t n = static_cast<uint32_t>(disk_rng.below(s.nodes));
+      s.faults.push_back({t, FaultKind::disk_full, n, static_cast<uint32_t>(disk_rng.below(sim_disk_full_room_bytes_max + 1))});
+      s.faults.push_back({t + disk_rng.between(10'000, 1'000'000), FaultKind::disk_freed, n, 0});
+    }
+  }
   std::erase_if(s.faults, [&](const FaultEvent& f) { return f.at_us >= s.heal_us; });
   std::stable_sort(s.faults.begin(), s.faults.end(),
                    [](const FaultEvent& x, const FaultEvent& y) { return x.at_us < y.at_us; });

@@ -12,13 +12,15 @@ enum FaultBit : uint32_t {
   fault_net = 1,        // delay tail, loss, duplication, reordering
   fault_partition = 2,  // one-way cuts, isolated nodes, split brain
   fault_crash = 4,      // node and client crashes and restarts, timer skew
-  fault_disk = 8,       // durable mode: torn writes, slow syncs
+  fault_disk = 8,       // durable mode: torn and reordered writes, lost names, slow syncs,
+                        // compactions cut short, power loss of every node
   fault_amnesia = 16,   // a minority of nodes loses its data directory
   fault_slow = 32,      // slow, lopsided links (up to several round timeouts); partitions of 10 s and more
   fault_pause = 64,     // a node or client stops for 10 ms to 2 s, then resumes with stale timers
   fault_aimed = 128,    // amnesia aimed at weak spots: after a promise to a far proposer, twice, mid-rejoin
   fault_partial = 256,  // nodes never started; a minority still down or isolated after the final heal
-  fault_all = 511,
+  fault_disk_error = 512,  // durable mode: fdatasync fails (EIO), disk full (ENOSPC)
+  fault_all = 1023,
 };
 
 enum class StorageMode : uint8_t { any, memory, durable };
@@ -41,8 +43,17 @@ inline constexpr uint32_t sim_nodes_min = 3;
 inline constexpr uint32_t sim_clients_max = 64;
 inline constexpr uint64_t sim_time_ms_max = 3'600'000;
 inline constexpr TimeUs sim_liveness_bound_us = 3'000'000;
+// Under `disk`, simulated nodes compact past a few KiB, so runs reach compaction.
+inline constexpr uint64_t sim_compact_log_bytes_min = 2'048;
+inline constexpr uint64_t sim_compact_log_bytes_max = 16'384;
+// Slow disks under `disk`: every sync of a slow node takes this long, on top.
+inline constexpr TimeUs sim_slow_sync_min_us = 5'000;
+inline constexpr TimeUs sim_slow_sync_max_us = 150'000;
+// Under `disk-error`: chance of one fdatasync failing, and a full disk's room.
+inline constexpr uint32_t sim_sync_eio_ppm_max = 2'000;
+inline constexpr uint64_t sim_disk_full_room_bytes_max = 512;
 
-// "none", "all", or a comma list of net,partition,crash,disk,amnesia,slow,pause,aimed,partial.
+// "none", "all", or a comma list of net,partition,crash,disk,amnesia,slow,pause,aimed,partial,disk-error.
 bool parse_faults(const std::string& text, uint32_t* out, std::string* error);
 std::string faults_name(uint32_t faults);
 

@@ -37,7 +37,7 @@ TEST(Acceptor, LowerBallotIsRefusedWithTheBindingPromise) {
   EXPECT_EQ(p.promised, B(5, 1));
   EXPECT_TRUE(records.empty());
   Accepted acc;
-  a.on_accept(Accept{"s", B(4, 2), 10, {}}, acc, records);
+  a.on_accept(Accept{"s", B(4, 2), 10, {}, {}}, acc, records);
   EXPECT_FALSE(acc.ok);
   EXPECT_EQ(acc.promised, B(5, 1));
 }
@@ -59,7 +59,7 @@ TEST(Acceptor, AcceptedValueIsReportedToTheNextPrepare) {
   Accepted acc;
   std::vector<StorageRecord> records;
   a.on_prepare(Prepare{"s", B(1)}, p, records);
-  a.on_accept(Accept{"s", B(1), 11, {}}, acc, records);
+  a.on_accept(Accept{"s", B(1), 11, {}, {}}, acc, records);
   EXPECT_TRUE(acc.ok);
   a.on_prepare(Prepare{"s", B(2, 1)}, p, records);
   EXPECT_TRUE(p.ok);
@@ -71,7 +71,7 @@ TEST(Acceptor, AcceptWithoutPrepareAtHigherBallotIsTaken) {
   Acceptor a(initialized(), 0);
   Accepted acc;
   std::vector<StorageRecord> records;
-  a.on_accept(Accept{"s", B(7), 3, {}}, acc, records);
+  a.on_accept(Accept{"s", B(7), 3, {}, {}}, acc, records);
   EXPECT_TRUE(acc.ok);
   EXPECT_EQ(a.state().sequences.at("s").value, 3u);
 }
@@ -88,9 +88,9 @@ TEST(Acceptor, FenceFloorsEverySequenceIncludingUnknownOnes) {
   EXPECT_EQ(fr.states.size(), 1u);
   EXPECT_EQ(a.state().epoch_seen.at(2), 3u);  // the rejoiner's epoch is remembered
   // An in-flight accept below the fence is refused, on a known and an unknown sequence.
-  a.on_accept(Accept{"known", B(2), 5, {}}, acc, records);
+  a.on_accept(Accept{"known", B(2), 5, {}, {}}, acc, records);
   EXPECT_FALSE(acc.ok);
-  a.on_accept(Accept{"unknown", B(9, 1), 5, {}}, acc, records);
+  a.on_accept(Accept{"unknown", B(9, 1), 5, {}, {}}, acc, records);
   EXPECT_FALSE(acc.ok);
   a.on_prepare(Prepare{"unknown", B(11, 1)}, p, records);
   EXPECT_TRUE(p.ok);

@@ -234,9 +234,9 @@ TEST(RejoinScenario, AFenceCompletesWhenEveryAnswerArrivesAfterTheNextResend) {
   net.wipe(2);
   net.settle();
   for (int i = 0; i < 5 && !net.nodes[2]->serving(); ++i) {
-    net.tick(2, 60'000);  // resend first, then the answers to the previous attempt arrive
     auto late = std::move(net.held);
     net.held.clear();
+    net.tick(2, 60'000);  // resend first (its answers are held in turn), then the late answers arrive
     for (auto& m : late) net.nodes[m.to]->on_peer_message(m.from, m.msg, net.now);
     net.settle();
   }

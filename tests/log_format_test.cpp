@@ -214,5 +214,123 @@ RC_GTEST_PROP(LogFormat, AnyPrefixReadsAsPrefixOfRecords, (std::vector<std::stri
   RC_ASSERT(r.torn_tail == (r.valid_bytes != cut));
 }
 
+// ---- Version 2: a header, and sync marks that tell synced bytes from unsynced ----
+
+// A version 2 log: header, the first records, a sync mark covering them, then the rest.
+struct V2Log {
+  std::string bytes;
+  uint64_t synced = 0;               // the sync mark's claim
+  std::vector<uint64_t> offsets;     // where each record starts
+};
+V2Log v2_log(const std::vector<std::string>& synced, const std::vector<std::string>& unsynced) {
+  V2Log l;
+  append_log_header(l.bytes);
+  for (const auto& p : synced) {
+    l.offsets.push_back(l.bytes.size());
+    append_log_record(p, l.bytes);
+  }
+  l.synced = l.bytes.size();
+  append_sync_mark(l.synced, l.bytes);
+  for (const auto& p : unsynced) {
+    l.offsets.push_back(l.bytes.size());
+    append_log_record(p, l.bytes);
+  }
+  return l;
+}
+
+TEST(LogFormatV2, HeaderAndMarksAreNotPayloads) {
+  const V2Log l = v2_log({"a", "b"}, {"c"});
+  LogReadResult r = read_log(bytes_of(l.bytes));
+  EXPECT_EQ(r.payloads, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(r.offsets, l.offsets);
+  EXPECT_EQ(r.version, log_format_version);
+  EXPECT_EQ(r.synced_bytes, l.synced);
+  EXPECT_FALSE(r.torn_tail || r.corrupt);
+}
+
+// Power loss: a later unsynced page reached the disk, an earlier one did not.
+// The hole and the intact records after it are cut, not called corruption.
+TEST(LogFormatV2, HoleInUnsyncedBytesBeforeIntactRecordsIsAnUnsyncedTail) {
+  V2Log l = v2_log({"synced"}, {"u1", "u2", "u3"});
+  const uint64_t hole = l.offsets[2];  // "u2" zeroed; "u3" intact after it
+  for (uint64_t i = hole; i < l.offsets[3]; ++i) l.bytes[i] = '\0';
+  LogReadResult r = read_log(bytes_of(l.bytes));
+  EXPECT_FALSE(r.corrupt) << r.error;
+  EXPECT_TRUE(r.torn_tail);
+  EXPECT_EQ(r.bad_offset, hole);
+  EXPECT_EQ(r.valid_bytes, hole);
+  EXPECT_EQ(r.payloads, (std::vector<std::string>{"synced", "u1"}));
+  // The same damage in a version 1 log (no header) is still corruption.
+  const std::string v1 = l.bytes.substr(log_header_bytes);
+  EXPECT_TRUE(read_log(bytes_of(v1)).corrupt);
+}
+
+TEST(LogFormatV2, DamageBelowTheWatermarkIsCorruption) {
+  V2Log l = v2_log({"first", "second"}, {});
+  l.bytes[l.offsets[1] + log_record_header_bytes] ^= 0x01;  // a byte of "second"
+  LogReadResult r = read_log(bytes_of(l.bytes));
+  EXPECT_TRUE(r.corrupt);
+  EXPECT_EQ(r.bad_offset, l.offsets[1]);
+  EXPECT_EQ(r.error, "offset " + std::to_string(l.offsets[1]) + ": checksum mismatch, below the synced watermark " +
+                         std::to_string(l.synced));
+}
+
+// A length field damaged below the watermark swallows the sync mark itself:
+// the mark is still found after the bad record.
+TEST(LogFormatV2, AMarkAfterTheDamageStillCounts) {
+  V2Log l = v2_log({"first", "second"}, {"later"});
+  put_u32_at(l.bytes, l.offsets[1] + 4, 60'000);  // claims far past the end
+  LogReadResult r = read_log(bytes_of(l.bytes));
+  EXPECT_TRUE(r.corrupt) << r.error;
+  EXPECT_EQ(r.synced_bytes, l.synced);
+  EXPECT_NE(r.error.find("below the synced watermark"), std::string::npos) << r.error;
+}
+
+// The window that remains (log_format.h): the last synced group, whose mark was
+// lost in the same crash, is indistinguishable from unsynced bytes.
+TEST(LogFormatV2, DamageInTheLastSyncedGroupWithoutItsMarkIsCut) {
+  std::string log;
+  append_log_header(log);
+  const uint64_t at = log.size();
+  append_log_record("synced, mark lost", log);
+  append_log_record("after", log);
+  log[at + log_record_header_bytes] ^= 0x01;
+  LogReadResult r = read_log(bytes_of(log));
+  EXPECT_TRUE(r.torn_tail);
+  EXPECT_EQ(r.bad_offset, at);
+}
+
+TEST(LogFormatV2, EveryFieldOfHeaderAndMarkIsChecked) {
+  auto typed = [](uint8_t type, const std::string& payload) {
+    uint32_t crc = crc32c::value(&type, 1);
+    crc = crc32c::extend(crc, reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
+    std::string rec;
+    ByteWriter w(rec);
+    w.put_u32(crc32c::mask(crc));
+    w.put_u32(static_cast<uint32_t>(payload.size()));
+    w.put_u8(type);
+    return rec + payload;
+  };
+  std::string header;
+  append_log_header(header);
+  auto error_of = [](const std::string& log) {
+    LogReadResult r = read_log(bytes_of(log));
+    EXPECT_TRUE(r.corrupt) << r.error;
+    return r.error;
+  };
+  // A mark that claims bytes past its own start.
+  std::string past = header;
+  append_sync_mark(header.size() + 1, past);
+  EXPECT_EQ(error_of(past), "offset 13: sync mark claims 14 synced bytes, past its own offset");
+  // A mark of the wrong size.
+  EXPECT_EQ(error_of(header + typed(log_record_type_sync_mark, "1234")), "offset 13: sync mark of 4 bytes (want 8)");
+  // A header of the wrong size, not at the start, of an unknown version.
+  EXPECT_EQ(error_of(typed(log_record_type_header, "12345")), "offset 0: log header of 5 bytes (want 4)");
+  EXPECT_EQ(error_of(header + header), "offset 13: log header not at the start of the file");
+  std::string v9;
+  ByteWriter(v9).put_u32(9);
+  EXPECT_EQ(error_of(typed(log_record_type_header, v9)), "offset 0: log format version 9 (this build reads 1 and 2)");
+}
+
 }  // namespace
 }  // namespace rrseq

@@ -215,6 +215,14 @@ std::unique_ptr<Storage> open_ok(SimEnv& env, OpenedStorage* opened) {
   return s;
 }
 
+// What a fresh log holds: its version header and the sync mark for it.
+std::string fresh_log() {
+  std::string out;
+  append_log_header(out);
+  append_sync_mark(out.size(), out);
+  return out;
+}
+
 std::string last_note(const OpenedStorage& o) { return o.notes.empty() ? "" : o.notes.back(); }
 
 TEST(Storage, FreshDirectoryStartsEmpty) {
@@ -299,9 +307,10 @@ TEST(Storage, CorruptionInTheMiddleRefusesToOpen) {
   SimEnv env;
   OpenedStorage opened;
   auto s = open_ok(env, &opened);
+  const size_t first = s->log_bytes();  // after the version header and its sync mark
   ASSERT_TRUE(s->append(encode_all(one_of_each())).is_ok());
   ASSERT_TRUE(s->sync().is_ok());
-  const size_t second = log_record_header_bytes + encode_record(one_of_each()[0]).size();
+  const size_t second = first + log_record_header_bytes + encode_record(one_of_each()[0]).size();
   ASSERT_TRUE(env.corrupt_byte(kPath, second + log_record_header_bytes + 2).is_ok());
 
   std::unique_ptr<Storage> again;
@@ -309,7 +318,8 @@ TEST(Storage, CorruptionInTheMiddleRefusesToOpen) {
   Result r = Storage::open(env, kDir, &again, &o);
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.message(), kPath + " offset " + std::to_string(second) +
-                             ": checksum mismatch; refusing to serve from a corrupted log");
+                             ": checksum mismatch, below the synced watermark " + std::to_string(s->log_bytes() - log_sync_mark_bytes) +
+                             "; refusing to serve from a corrupted log");
   EXPECT_FALSE(again);
 }
 
@@ -317,6 +327,7 @@ TEST(Storage, UndecodableRecordWithGoodChecksumRefusesToOpen) {
   SimEnv env;
   OpenedStorage opened;
   auto s = open_ok(env, &opened);
+  const size_t first = s->log_bytes();
   const std::string good = encode_record(IncarnationRecord{1});
   ASSERT_TRUE(s->append({good, std::string("\x63")}).is_ok());
   ASSERT_TRUE(s->sync().is_ok());
@@ -325,7 +336,7 @@ TEST(Storage, UndecodableRecordWithGoodChecksumRefusesToOpen) {
   OpenedStorage o;
   Result r = Storage::open(env, kDir, &again, &o);
   ASSERT_FALSE(r.is_ok());
-  const size_t second = log_record_header_bytes + good.size();
+  const size_t second = first + log_record_header_bytes + good.size();
   EXPECT_NE(r.message().find(kPath + " offset " + std::to_string(second) + ": "), std::string::npos)
       << r.message();
   EXPECT_NE(r.message().find("unknown record tag 99"), std::string::npos) << r.message();
@@ -338,9 +349,10 @@ TEST(Storage, UndecodableRecordWithGoodChecksumRefusesToOpen) {
 size_t write_corrupt_log(SimEnv& env) {
   OpenedStorage opened;
   auto s = open_ok(env, &opened);
+  const size_t first = s->log_bytes();
   EXPECT_TRUE(s->append(encode_all(one_of_each())).is_ok());
   EXPECT_TRUE(s->sync().is_ok());
-  const size_t second = log_record_header_bytes + encode_record(one_of_each()[0]).size();
+  const size_t second = first + log_record_header_bytes + encode_record(one_of_each()[0]).size();
   EXPECT_TRUE(env.corrupt_byte(kPath, second + log_record_header_bytes + 2).is_ok());
   return second;
 }
@@ -362,10 +374,11 @@ TEST(Storage, CorruptLogIsSetAsideWhenAskedAndTheNodeStartsWithoutState) {
   OpenedStorage o;
   Result r = Storage::open(env, kDir, &s, &o, OnCorruptLog::set_aside);
   ASSERT_TRUE(r.is_ok()) << r.message();
-  EXPECT_EQ(o.set_aside, kPath + " offset " + std::to_string(second) + ": checksum mismatch; moved to " +
-                             kFirstAside);
+  EXPECT_EQ(o.set_aside.rfind(kPath + " offset " + std::to_string(second) + ": checksum mismatch, below the synced watermark ", 0), 0u)
+      << o.set_aside;
+  EXPECT_NE(o.set_aside.find("; moved to " + kFirstAside), std::string::npos) << o.set_aside;
   EXPECT_EQ(file_of(env, kFirstAside), corrupt);  // kept whole for a person to inspect
-  EXPECT_EQ(file_of(env, kPath), "");
+  EXPECT_EQ(file_of(env, kPath), fresh_log());
   EXPECT_EQ(fingerprint(o.state), fingerprint(DurableState{}));
   EXPECT_TRUE(o.lost_state);
 
@@ -413,7 +426,9 @@ TEST(Storage, SetAsideRefusesWhenTheDirectoryHoldsTooManyAndTouchesNothing) {
   OpenedStorage o;
   Result r = Storage::open(env, kDir, &s, &o, OnCorruptLog::set_aside);
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.message().rfind(kPath + " offset " + std::to_string(second) + ": checksum mismatch; cannot set the log aside: ", 0), 0u)
+  EXPECT_EQ(r.message().rfind(kPath + " offset " + std::to_string(second) + ": checksum mismatch, below the synced watermark ", 0), 0u)
+      << r.message();
+  EXPECT_NE(r.message().find("; cannot set the log aside: "), std::string::npos)
       << r.message();
   EXPECT_EQ(file_of(env, kPath), corrupt);
 }
@@ -436,7 +451,7 @@ TEST(Storage, TornTailIsTruncatedNotSetAside) {
   EXPECT_EQ(o.set_aside, "");
   EXPECT_FALSE(o.lost_state);
   EXPECT_FALSE(env.exists(kFirstAside));
-  EXPECT_EQ(s->log_bytes(), intact);
+  EXPECT_EQ(s->log_bytes(), intact + log_sync_mark_bytes);  // and the sync mark reopening appends
   EXPECT_EQ(fingerprint(o.state), fingerprint(state_of(one_of_each())));
 }
 
@@ -464,7 +479,8 @@ TEST(Storage, CompactionKeepsTheStateThroughATornCrash) {
     EXPECT_EQ(s->log_bytes(), size);
     EXPECT_LT(size * 20, before);
     EXPECT_FALSE(env.exists(kPath + ".tmp"));
-    EXPECT_EQ(env.unsynced_bytes(), 0u);  // the snapshot is durable once compact() returns
+    // The snapshot is durable once compact() returns; only its sync mark waits for the next sync.
+    EXPECT_EQ(env.unsynced_bytes(), log_sync_mark_bytes);
 
     // Unsynced appends after the compaction may be torn by the crash.
     write({SeqRecord{seq_state("s0", 1000)}});
@@ -589,6 +605,207 @@ RC_GTEST_PROP(Storage, RecoveredStateIsAPrefixIncludingAllSynced, ()) {
       synced = k;  // what survived a crash is on disk for good
     }
   }
+}
+
+// ---- Disk faults: recovery tells synced bytes from unsynced ones ----
+
+// Power loss with unsynced pages persisted out of order: never refused, and
+// every synced record is kept.
+TEST(Storage, PowerLossWithOutOfOrderPagesRecoversWithoutRefusing) {
+  uint64_t holes = 0;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    SimEnv env;
+    Rng rng(seed);
+    OpenedStorage opened;
+    auto s = open_ok(env, &opened);
+    std::vector<StorageRecord> written;
+    size_t synced = 0;
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < 6; ++i) {
+        const StorageRecord r = SeqRecord{seq_state("s" + std::to_string(i), 100u * round + i)};
+        written.push_back(r);
+        ASSERT_TRUE(s->append(encode_all({r})).is_ok());
+        if (i == 2) {
+          ASSERT_TRUE(s->sync().is_ok());
+          synced = written.size();
+        }
+      }
+      const uint64_t before = env.holes_made();
+      env.crash(rng, SimEnv::CrashModel{true, true, true});
+      holes += env.holes_made() - before;
+      OpenedStorage again;
+      s = open_ok(env, &again);
+      ASSERT_TRUE(s);
+      std::string data = file_of(env, kPath);
+      const LogReadResult log = read_log(bytes_of(data));
+      ASSERT_FALSE(log.torn_tail || log.corrupt) << log.error;
+      const size_t k = log.payloads.size();
+      ASSERT_GE(k, synced);
+      ASSERT_LE(k, written.size());
+      EXPECT_EQ(log.payloads, encode_all({written.begin(), written.begin() + k}));
+      written.resize(k, InitializedRecord{});
+      synced = k;
+    }
+  }
+  EXPECT_GT(holes, 0u);
+}
+
+// A synced record damaged later (the disk lied) is corruption, even as the last
+// record, because its sync mark says it was synced.
+TEST(Storage, DamagedLastSyncedRecordIsCorruptionNotATornTail) {
+  SimEnv env;
+  OpenedStorage opened;
+  auto s = open_ok(env, &opened);
+  ASSERT_TRUE(s->append(encode_all({IncarnationRecord{1}})).is_ok());
+  const uint64_t last = s->log_bytes();
+  ASSERT_TRUE(s->append(encode_all({SeqRecord{seq_state("a", 5)}})).is_ok());
+  ASSERT_TRUE(s->sync().is_ok());  // appends the sync mark
+  ASSERT_TRUE(s->sync().is_ok());  // and makes it durable
+  ASSERT_TRUE(env.corrupt_byte(kPath, last + log_record_header_bytes + 1).is_ok());
+  Rng rng(1);
+  env.crash(rng, /*tear=*/false);
+  std::unique_ptr<Storage> again;
+  OpenedStorage o;
+  Result r = Storage::open(env, kDir, &again, &o);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.message().rfind(kPath + " offset " + std::to_string(last) + ": checksum mismatch, below the synced watermark ", 0), 0u)
+      << r.message();
+}
+
+TEST(Storage, FailedSyncIsFinalAndRecoveryKeepsWhatWasSynced) {
+  SimEnv env;
+  OpenedStorage opened;
+  auto s = open_ok(env, &opened);
+  ASSERT_TRUE(s->append(encode_all({IncarnationRecord{1}})).is_ok());
+  ASSERT_TRUE(s->sync().is_ok());
+  ASSERT_TRUE(s->append(encode_all({SeqRecord{seq_state("a", 5)}})).is_ok());
+  env.fail_next_sync();
+  Result r = s->sync();
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.message().find("EIO"), std::string::npos) << r.message();
+  EXPECT_FALSE(s->usable());
+  // A later sync must not pretend the lost pages reached the disk.
+  EXPECT_FALSE(s->sync().is_ok());
+  EXPECT_FALSE(s->append(encode_all({InitializedRecord{}})).is_ok());
+  Rng rng(2);
+  env.crash(rng, /*tear=*/false);
+  OpenedStorage again;
+  s = open_ok(env, &again);
+  EXPECT_EQ(again.state.incarnation, 1u);
+  EXPECT_FALSE(again.state.sequences.contains("a"));
+}
+
+TEST(Storage, FullDiskOnAppendStopsWritesAndRecoveryCutsTheShortWrite) {
+  SimEnv env;
+  OpenedStorage opened;
+  auto s = open_ok(env, &opened);
+  ASSERT_TRUE(s->append(encode_all({IncarnationRecord{1}})).is_ok());
+  ASSERT_TRUE(s->sync().is_ok());
+  env.set_capacity(env.used_bytes() + 5);
+  Result r = s->append(encode_all({SeqRecord{seq_state("a", 5)}}));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.message().find("ENOSPC"), std::string::npos) << r.message();
+  EXPECT_FALSE(s->usable());
+  env.set_capacity(std::nullopt);
+  EXPECT_FALSE(s->append(encode_all({InitializedRecord{}})).is_ok());  // never after a hole
+  Rng rng(3);
+  env.crash(rng, /*tear=*/true);
+  OpenedStorage again;
+  s = open_ok(env, &again);
+  EXPECT_EQ(again.state.incarnation, 1u);
+  EXPECT_FALSE(again.state.sequences.contains("a"));
+}
+
+TEST(Storage, FullDiskDuringCompactionKeepsTheOldLogInUse) {
+  SimEnv env;
+  OpenedStorage opened;
+  auto s = open_ok(env, &opened);
+  DurableState state;
+  for (uint64_t i = 0; i < 40; ++i) {
+    const StorageRecord r = SeqRecord{seq_state("q" + std::to_string(i % 4), i)};
+    state.apply(r);
+    ASSERT_TRUE(s->append(encode_all({r})).is_ok());
+  }
+  ASSERT_TRUE(s->sync().is_ok());
+  env.set_capacity(env.used_bytes() + 20);
+  Result r = s->compact(state);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.message().find("ENOSPC"), std::string::npos) << r.message();
+  EXPECT_TRUE(s->usable());
+  env.set_capacity(std::nullopt);
+  const StorageRecord more = SeqRecord{seq_state("q0", 1000)};
+  state.apply(more);
+  ASSERT_TRUE(s->append(encode_all({more})).is_ok());
+  ASSERT_TRUE(s->sync().is_ok());
+  s.reset();
+  OpenedStorage again;
+  s = open_ok(env, &again);
+  EXPECT_EQ(fingerprint(again.state), fingerprint(state));
+}
+
+// Power lost after each number of writes inside a compaction, with directory
+// operations that were not yet synced undone or kept: the state survives.
+TEST(Storage, PowerCutBetweenAnyTwoStepsOfACompactionKeepsTheState) {
+  uint64_t reverted = 0;
+  for (uint64_t ops = 0; ops <= 12; ++ops) {
+    for (uint64_t seed = 0; seed < 8; ++seed) {
+      SCOPED_TRACE("power cut after " + std::to_string(ops) + " writes, seed " + std::to_string(seed));
+      SimEnv env;
+      OpenedStorage opened;
+      auto s = open_ok(env, &opened);
+      DurableState state;
+      for (uint64_t i = 0; i < 30; ++i) {
+        const StorageRecord r = SeqRecord{seq_state("q" + std::to_string(i % 3), i)};
+        state.apply(r);
+        ASSERT_TRUE(s->append(encode_all({r})).is_ok());
+      }
+      ASSERT_TRUE(s->sync().is_ok());
+      env.cut_power_after(ops);
+      (void)s->compact(state);
+      Rng rng(seed);
+      const uint64_t before = env.names_reverted();
+      env.crash(rng, SimEnv::CrashModel{true, true, true});
+      reverted += env.names_reverted() - before;
+      OpenedStorage again;
+      s = open_ok(env, &again);
+      ASSERT_TRUE(s);
+      EXPECT_EQ(fingerprint(again.state), fingerprint(state));
+    }
+  }
+  EXPECT_GT(reverted, 0u);
+}
+
+TEST(SimEnv, NamesNotDirSyncedMayBeLostAtACrash) {
+  bool lost = false, kept = false;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    SimEnv env;
+    std::unique_ptr<AppendFile> f;
+    ASSERT_TRUE(env.open_append("d/synced", &f).is_ok());
+    ASSERT_TRUE(f->sync().is_ok());
+    ASSERT_TRUE(env.sync_dir("d").is_ok());
+    ASSERT_TRUE(env.open_append("d/new", &f).is_ok());
+    ASSERT_TRUE(f->append("x").is_ok());
+    ASSERT_TRUE(f->sync().is_ok());  // the data is durable, its name is not
+    Rng rng(seed);
+    env.crash(rng, SimEnv::CrashModel{false, false, true});
+    EXPECT_TRUE(env.exists("d/synced"));
+    (env.exists("d/new") ? kept : lost) = true;
+  }
+  EXPECT_TRUE(lost);
+  EXPECT_TRUE(kept);
+}
+
+TEST(SimEnv, PowerCutFailsEveryWriteAfterTheCount) {
+  SimEnv env;
+  std::unique_ptr<AppendFile> f;
+  ASSERT_TRUE(env.open_append("f", &f).is_ok());
+  env.cut_power_after(1);
+  EXPECT_TRUE(f->append("a").is_ok());
+  EXPECT_TRUE(env.power_cut());
+  EXPECT_FALSE(f->append("b").is_ok());
+  EXPECT_FALSE(env.rename("f", "g").is_ok());
+  EXPECT_FALSE(env.sync_dir("").is_ok());
 }
 
 }  // namespace

@@ -466,28 +466,36 @@ class Server::Impl {
   // ---- the disk thread: fdatasync off the network thread ----
   void start_sync(uint64_t id) {
     ++syncs_outstanding_;
+    // Everything appended so far is covered by the fdatasync this job runs.
+    const uint64_t covers = storage_->log_bytes();
     std::lock_guard lock(disk_mu_);
-    sync_jobs_.push_back(id);
+    sync_jobs_.push_back(SyncJob{id, covers});
     disk_cv_.notify_one();
   }
 
   void disk_loop() {
     for (;;) {
-      uint64_t id = 0;
+      SyncJob job;
       {
         std::unique_lock lock(disk_mu_);
         disk_cv_.wait(lock, [this] { return disk_stop_ || !sync_jobs_.empty(); });
         if (disk_stop_) return;
-        id = sync_jobs_.front();
+        job = sync_jobs_.front();
         sync_jobs_.pop_front();
       }
+      const uint64_t id = job.id;
+      const uint64_t covers = job.covers_bytes;
       const auto sync_start = SteadyClock::now();
-      Result r = storage_->sync();
+      Result r = storage_->sync_file();
       const std::chrono::duration<double> took = SteadyClock::now() - sync_start;
-      asio::post(io_, [this, id, r, took] {
+      asio::post(io_, [this, id, covers, r, took] {
         fsync_seconds_.observe(took.count());  // here, on the io thread: no lock needed
         --syncs_outstanding_;
+        // A failed fdatasync is final: stop, never serve on (FAULTS.md).
         if (!r.is_ok()) return fatal("cannot sync the log: " + r.message());
+        if (Result m = storage_->mark_synced(covers); !m.is_ok()) {
+          return fatal("cannot append a sync mark to the log: " + m.message());
+        }
         node_->on_synced(id, now_us());
         maybe_compact();
         drain();
@@ -557,7 +565,11 @@ class Server::Impl {
   std::thread disk_thread_;
   std::mutex disk_mu_;
   std::condition_variable disk_cv_;
-  std::deque<uint64_t> sync_jobs_;
+  struct SyncJob {
+    uint64_t id = 0;
+    uint64_t covers_bytes = 0;  // log bytes appended before the job was queued
+  };
+  std::deque<SyncJob> sync_jobs_;
   bool disk_stop_ = false;
   uint32_t syncs_outstanding_ = 0;  // io thread only
 

@@ -21,6 +21,10 @@ const char* fault_kind_name(FaultKind k) {
     case FaultKind::client_pause: return "client-pause";
     case FaultKind::wipe_after_promise: return "wipe-after-promise";
     case FaultKind::crash_in_rejoin: return "crash-in-rejoin";
+    case FaultKind::power_loss: return "power-loss";
+    case FaultKind::disk_full: return "disk-full";
+    case FaultKind::disk_freed: return "disk-freed";
+    case FaultKind::crash_in_compaction: return "crash-in-compaction";
   }
   return "?";
 }
@@ -36,6 +40,9 @@ std::string Scenario::describe() const {
   }
   o << "] net: loss=" << net.loss_ppm << "ppm dup=" << net.dup_ppm << "ppm tail=" << net.tail_ppm << "ppm/"
     << net.tail_max_us << "us; disk: slow=" << disk.slow_ppm << "ppm tear=" << (disk.tear ? "yes" : "no")
+    << " reorder=" << (disk.reorder ? "yes" : "no") << " lose-dir-ops=" << (disk.lose_dir_ops ? "yes" : "no")
+    << " eio=" << disk.sync_eio_ppm << "ppm slow-nodes=" << disk.slow_nodes << "@" << disk.slow_sync_min_us
+    << "-" << disk.slow_sync_max_us << "us compact>" << disk.compact_log_bytes << "B"
     << "; skew<=" << skew_ppm_max << "ppm; heal at " << heal_us << "us\n";
   for (const auto& f : faults) describe_fault(o, f, "  ");
   auto list = [&](const char* what, const std::vector<uint32_t>& v, const char* prefix) {
@@ -58,6 +65,8 @@ void describe_fault(std::ostream& o, const FaultEvent& f, const std::string& ind
   if ((f.kind == FaultKind::crash_after_ack || f.kind == FaultKind::crash_in_rejoin) && f.b) o << " wipe";
   if (f.kind == FaultKind::slow_link) o << " +" << f.us << "us";
   if (f.kind == FaultKind::pause || f.kind == FaultKind::client_pause) o << " for " << f.us << "us";
+  if (f.kind == FaultKind::disk_full) o << " room " << f.b << "B";
+  if (f.kind == FaultKind::crash_in_compaction) o << " after " << f.b << " writes";
   o << "\n";
   for (const auto& g : f.then) describe_fault(o, g, indent + "  ");
 }

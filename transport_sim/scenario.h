@@ -27,6 +27,13 @@ struct DiskModel {
   uint32_t slow_ppm = 0;          // chance that one sync is slow
   TimeUs slow_max_us = 0;
   bool tear = false;              // a crash keeps a random part of unsynced bytes
+  bool reorder = false;           // ... with a hole before intact later bytes (out-of-order pages)
+  bool lose_dir_ops = false;      // a crash may undo creations and renames not yet dir-synced
+  uint32_t sync_eio_ppm = 0;      // chance that one fdatasync fails with EIO
+  uint32_t slow_nodes = 0;        // bit n: every sync of node n takes slow_sync_min..max_us
+  TimeUs slow_sync_min_us = 0;
+  TimeUs slow_sync_max_us = 0;
+  uint64_t compact_log_bytes = 0; // a node compacts its log past this size; 0: never
 };
 
 // The one sequence every simulated client asks for.
@@ -72,6 +79,11 @@ enum class FaultKind : uint8_t {
   // wipe by a few milliseconds whenever the wipe happens.
   wipe_after_promise,
   crash_in_rejoin,
+  // Disk faults (durable mode).
+  power_loss,           // every node crashes at once, dropping unsynced writes
+  disk_full,            // node a's disk holds only b more bytes: ENOSPC past that
+  disk_freed,           // node a's disk has room again
+  crash_in_compaction,  // armed: node a's next compaction loses power after b writes
 };
 const char* fault_kind_name(FaultKind k);
 
@@ -83,7 +95,9 @@ struct FaultEvent {
   TimeUs at_us = 0;
   FaultKind kind = FaultKind::heal;
   uint32_t a = 0;  // node or client
-  uint32_t b = 0;  // second node for `cut`, `slow_link`, `wipe_after_promise`
+  // second node for `cut`, `slow_link`, `wipe_after_promise`; bytes for
+  // `disk_full`; writes for `crash_in_compaction`
+  uint32_t b = 0;
   TimeUs us = 0;   // extra delay of `slow_link`, length of a pause
   std::vector<FaultEvent> then;  // triggers only: scheduled relative to the firing
 };

@@ -14,17 +14,31 @@ Result no_such_file(const std::string& path) { return Result::error(path + ": no
 // as on POSIX) and goes stale when the process it belonged to crashes.
 class SimEnv::Handle final : public AppendFile {
  public:
-  Handle(const SimEnv& env, std::shared_ptr<File> file, std::string path)
+  Handle(SimEnv& env, std::shared_ptr<File> file, std::string path)
       : env_(env), generation_(env.generation_), file_(std::move(file)), path_(std::move(path)) {}
 
   Result append(std::string_view data) override {
     if (Result r = check_live(); !r.is_ok()) return r;
+    if (Result r = env_.write_op(path_); !r.is_ok()) return r;
+    if (env_.capacity_) {
+      const uint64_t used = env_.used_bytes();
+      const uint64_t room = *env_.capacity_ > used ? *env_.capacity_ - used : 0;
+      if (data.size() > room) {
+        file_->data.append(data.substr(0, room));  // a short write, as write(2) does
+        return Result::error("write " + path_ + ": No space left on device (ENOSPC, simulated)");
+      }
+    }
     file_->data.append(data);
     return Result::ok();
   }
 
   Result sync() override {
     if (Result r = check_live(); !r.is_ok()) return r;
+    if (Result r = env_.write_op(path_); !r.is_ok()) return r;
+    if (env_.fail_next_sync_) {
+      env_.fail_next_sync_ = false;
+      return Result::error("fdatasync " + path_ + ": Input/output error (EIO, simulated)");
+    }
     file_->synced = file_->data.size();
     return Result::ok();
   }
@@ -35,13 +49,27 @@ class SimEnv::Handle final : public AppendFile {
     return Result::error(path_ + ": file handle is stale (the disk crashed or was wiped)");
   }
 
-  const SimEnv& env_;
+  SimEnv& env_;
   uint64_t generation_;
   std::shared_ptr<File> file_;
   std::string path_;
 };
 
+Result SimEnv::write_op(const std::string& path) {
+  if (!power_ops_left_) return Result::ok();
+  if (*power_ops_left_ == 0) return Result::error(path + ": the power is cut (simulated)");
+  --*power_ops_left_;
+  return Result::ok();
+}
+
+uint64_t SimEnv::used_bytes() const {
+  uint64_t n = 0;
+  for (const auto& [path, file] : files_) n += file->data.size();
+  return n;
+}
+
 Result SimEnv::open_append(const std::string& path, std::unique_ptr<AppendFile>* out) {
+  if (Result r = write_op(path); !r.is_ok()) return r;
   auto& file = files_[path];
   if (!file) file = std::make_shared<File>();
   *out = std::make_unique<Handle>(*this, file, path);
@@ -65,6 +93,7 @@ Result SimEnv::file_size(const std::string& path, uint64_t* out) {
 bool SimEnv::exists(const std::string& path) { return files_.contains(path); }
 
 Result SimEnv::truncate(const std::string& path, uint64_t size) {
+  if (Result r = write_op(path); !r.is_ok()) return r;
   auto it = files_.find(path);
   if (it == files_.end()) return no_such_file(path);
   File& f = *it->second;
@@ -74,6 +103,7 @@ Result SimEnv::truncate(const std::string& path, uint64_t size) {
 }
 
 Result SimEnv::rename(const std::string& from, const std::string& to) {
+  if (Result r = write_op(from); !r.is_ok()) return r;
   auto it = files_.find(from);
   if (it == files_.end()) return no_such_file(from);
   if (from == to) return Result::ok();
@@ -84,26 +114,58 @@ Result SimEnv::rename(const std::string& from, const std::string& to) {
 }
 
 Result SimEnv::remove(const std::string& path) {
+  if (Result r = write_op(path); !r.is_ok()) return r;
   if (files_.erase(path) == 0) return no_such_file(path);
   return Result::ok();
 }
 
-// Directories are implicit in the simulated disk.
+// Directories are implicit in the simulated disk; a sync_dir makes the names
+// of every file directly inside `dir` durable.
 Result SimEnv::create_dir(const std::string&) { return Result::ok(); }
-Result SimEnv::sync_dir(const std::string&) { return Result::ok(); }
+Result SimEnv::sync_dir(const std::string& dir) {
+  if (Result r = write_op(dir); !r.is_ok()) return r;
+  const std::string prefix = dir + "/";
+  auto in_dir = [&](const std::string& p) {
+    return p.rfind(prefix, 0) == 0 && p.find('/', prefix.size()) == std::string::npos;
+  };
+  std::erase_if(durable_names_, [&](const auto& kv) { return in_dir(kv.first); });
+  for (const auto& [path, file] : files_) {
+    if (in_dir(path)) durable_names_[path] = file;
+  }
+  return Result::ok();
+}
 
-void SimEnv::crash(Rng& rng, bool tear) {
+void SimEnv::crash(Rng& rng, const CrashModel& model) {
+  if (model.lose_dir_ops && rng.below(2) == 0 && files_ != durable_names_) {
+    files_ = durable_names_;
+    ++names_reverted_;
+  }
   for (auto& [path, file] : files_) {
     const size_t unsynced = file->data.size() - file->synced;
-    const size_t kept = tear ? static_cast<size_t>(rng.below(unsynced + 1)) : 0;
+    const size_t kept = model.tear ? static_cast<size_t>(rng.below(unsynced + 1)) : 0;
     file->data.resize(file->synced + kept);
+    if (model.reorder && kept > 0 && rng.below(2) == 0) {
+      // A later page reached the disk, an earlier one did not: a hole of
+      // zeros or garbage inside the kept unsynced bytes.
+      const size_t from = file->synced + static_cast<size_t>(rng.below(kept));
+      const size_t len = 1 + static_cast<size_t>(rng.below(file->data.size() - from));
+      const bool zeros = rng.below(2) == 0;
+      ++holes_made_;
+      for (size_t i = from; i < from + len; ++i) {
+        file->data[i] = zeros ? '\0' : static_cast<char>(rng.below(256));
+      }
+    }
     file->synced = file->data.size();
   }
+  durable_names_ = files_;  // what the disk holds after the crash is what is durable
+  fail_next_sync_ = false;
+  power_ops_left_.reset();
   ++generation_;
 }
 
 void SimEnv::wipe() {
   files_.clear();
+  durable_names_.clear();
   ++generation_;
 }
 

@@ -24,6 +24,10 @@ constexpr TimeUs liveness_margin_us = 100'000;  // run a little past the bound
 constexpr uint64_t ppm = 1'000'000;
 constexpr TimeUs adaptive_period_us = 50'000;  // short, so buffers adapt within a run
 constexpr uint64_t adaptive_ids_max = 128;      // keeps a run's history small
+// A node whose disk failed (EIO, ENOSPC) stops; it restarts after a delay in this range.
+constexpr TimeUs disk_restart_min_us = 1'000;
+constexpr TimeUs disk_restart_max_us = 200'000;
+constexpr TimeUs full_disk_retry_us = 50'000;  // a node whose disk is full tries to start again
 
 enum class EventType : uint8_t {
   to_node,      // frame from a node (from) or a client (conn in arg) to node `target`
@@ -36,6 +40,7 @@ enum class EventType : uint8_t {
   heal,
   resume,       // a pause is over: target (a client if from_client), arg = pause number
   then_fault,   // arg = index into World::then_faults_ (follow-ups of a fired trigger)
+  node_restart,  // after a disk error; life = the life it stopped in
 };
 
 struct Event {
@@ -74,6 +79,7 @@ struct NodeSlot {
   bool paused = false;
   uint64_t pauses = 0;  // numbers the pauses, so a stale resume is ignored
   std::vector<Event> held;
+  bool disk_full = false;
 };
 
 struct ClientSlot {
@@ -287,6 +293,58 @@ class World {
     return cfg;
   }
 
+  SimEnv::CrashModel crash_model() const { return {s_.disk.tear, s_.disk.reorder, s_.disk.lose_dir_ops}; }
+
+  // A failed sync is final, and a failed append may have left half a batch: the
+  // process stops as if the power went out, and recovers from the disk later.
+  void stop_on_disk_error(uint32_t n, const std::string& what, const Result& r) {
+    trace(node_name(n) + " stops: " + what + ": " + r.message());
+    crash_node(n, false);
+    schedule_restart(n, disk_rng_.between(disk_restart_min_us, disk_restart_max_us));
+  }
+
+  void schedule_restart(uint32_t n, TimeUs after) {
+    Event e;
+    e.at = now_ + after;
+    e.type = EventType::node_restart;
+    e.target = n;
+    e.life = nodes_[n].life;
+    push(std::move(e));
+  }
+
+  // The simulator's compaction policy: past a few KiB, as the server does past
+  // its --compact-log-bytes, with the real Storage::compact.
+  void maybe_compact(uint32_t n) {
+    NodeSlot& slot = nodes_[n];
+    if (!s_.disk.compact_log_bytes || slot.storage->log_bytes() < s_.disk.compact_log_bytes) return;
+    const bool cut = slot.armed && slot.armed->kind == FaultKind::crash_in_compaction;
+    if (cut) {
+      slot.env.cut_power_after(slot.armed->b);
+      slot.armed.reset();
+    }
+    const uint64_t before = slot.storage->log_bytes();
+    Result r = slot.storage->compact(slot.node->acceptor().state());
+    ++result_.stats.compactions;
+    if (cut && slot.env.power_cut()) {
+      ++result_.stats.compaction_crashes;
+      trace(node_name(n) + " loses power inside a compaction: " + r.message());
+      crash_node(n, false);
+      schedule_restart(n, disk_rng_.between(disk_restart_min_us, disk_restart_max_us));
+      return;
+    }
+    slot.env.cut_power_after(std::nullopt);
+    if (r.is_ok()) {
+      trace(node_name(n) + " compacted its log from " + std::to_string(before) + " to " +
+            std::to_string(slot.storage->log_bytes()) + " bytes");
+    } else if (slot.storage->usable()) {
+      ++result_.stats.compaction_errors;
+      trace(node_name(n) + " compaction failed, keeps its old log: " + r.message());
+    } else {
+      ++result_.stats.enospc_stops;
+      stop_on_disk_error(n, "compaction", r);
+    }
+  }
+
   void start_node(uint32_t n) {
     power_on(n);
     boot(n);
@@ -307,6 +365,15 @@ class World {
     if (s_.durable) {
       OpenedStorage opened;
       Result r = Storage::open(slot.env, data_dir, &slot.storage, &opened);
+      if (!r.is_ok() && slot.disk_full) {
+        // Recovery needs room for its sync mark: stay down until the disk has room.
+        trace(node_name(n) + " cannot start on a full disk: " + r.message());
+        slot.storage.reset();
+        slot.up = false;
+        ++slot.life;
+        schedule_restart(n, full_disk_retry_us);
+        return;
+      }
       if (!r.is_ok()) {
         result_.failures.push_back("storage: " + node_name(n) + " cannot recover: " + r.message());
         slot.up = false;
@@ -352,7 +419,10 @@ class World {
     slot.node.reset();
     slot.storage.reset();
     slot.syncs_in_flight = 0;
-    slot.env.crash(disk_rng_, s_.disk.tear);
+    const uint64_t holes = slot.env.holes_made(), reverted = slot.env.names_reverted();
+    slot.env.crash(disk_rng_, crash_model());
+    result_.stats.holes += slot.env.holes_made() - holes;
+    result_.stats.names_reverted += slot.env.names_reverted() - reverted;
     if (wipe) {
       ++result_.stats.wipes;
       slot.env.wipe();
@@ -378,12 +448,20 @@ class World {
     for (const auto& line : out.log) trace(node_name(n) + " log: " + line);
     if (!out.records.empty()) {
       Result r = slot.storage->append(out.records);
-      if (!r.is_ok()) result_.failures.push_back("storage: " + node_name(n) + " append: " + r.message());
+      if (!r.is_ok()) {
+        // Nothing of this step leaves the node: what it would send was not written.
+        if (!slot.disk_full) result_.failures.push_back("storage: " + node_name(n) + " append: " + r.message());
+        ++result_.stats.enospc_stops;
+        return stop_on_disk_error(n, "append", r);
+      }
+      maybe_compact(n);
+      if (!slot.up) return;
     }
     if (out.sync) {
       ++result_.stats.syncs;
       TimeUs latency = s_.disk.sync_min_us + disk_rng_.below(s_.disk.sync_spread_us + 1);
       if (s_.disk.slow_ppm && disk_rng_.chance_ppm(s_.disk.slow_ppm)) latency += disk_rng_.below(s_.disk.slow_max_us + 1);
+      if (s_.disk.slow_nodes & (1u << n)) latency += disk_rng_.between(s_.disk.slow_sync_min_us, s_.disk.slow_sync_max_us);
       Event e;
       e.at = now_ + latency;
       e.type = EventType::sync_done;
@@ -637,8 +715,12 @@ class World {
         NodeSlot& slot = nodes_[e.target];
         if (!slot.up || slot.life != e.life) return;
         if (slot.paused) return hold(slot.held, e);
+        if (s_.disk.sync_eio_ppm && disk_rng_.chance_ppm(s_.disk.sync_eio_ppm)) slot.env.fail_next_sync();
         Result r = slot.storage->sync();
-        if (!r.is_ok()) result_.failures.push_back("storage: sync: " + r.message());
+        if (!r.is_ok()) {
+          ++result_.stats.sync_errors;
+          return stop_on_disk_error(e.target, "sync", r);
+        }
         --slot.syncs_in_flight;
         slot.node->on_synced(e.arg, local_now(slot));
         drain_node(e.target);
@@ -680,6 +762,13 @@ class World {
       case EventType::then_fault:
         apply_fault(then_faults_[e.arg]);
         return;
+      case EventType::node_restart: {
+        NodeSlot& slot = nodes_[e.target];
+        if (slot.up || slot.life != e.life) return;  // already restarted by a fault or the heal
+        ++result_.stats.disk_restarts;
+        start_node(e.target);
+        return;
+      }
     }
   }
 
@@ -731,7 +820,9 @@ class World {
   void apply_fault(const FaultEvent& f) {
     const bool on_client = f.kind == FaultKind::client_crash || f.kind == FaultKind::client_restart ||
                            f.kind == FaultKind::client_pause;
-    if ((on_client ? f.a >= clients_.size() : f.a >= s_.nodes) || f.b >= s_.nodes) {
+    const bool b_is_node = f.kind == FaultKind::cut || f.kind == FaultKind::slow_link ||
+                           f.kind == FaultKind::wipe_after_promise;
+    if ((on_client ? f.a >= clients_.size() : f.a >= s_.nodes) || (b_is_node && f.b >= s_.nodes)) {
       trace(std::string("fault ") + fault_kind_name(f.kind) + " names no such process; ignored");
       return;
     }
@@ -776,6 +867,27 @@ class World {
         return pause(nodes_[f.a], f.a, false, f.us, node_name(f.a));
       case FaultKind::client_pause:
         return pause(clients_[f.a], f.a, true, f.us, client_name(f.a));
+      case FaultKind::crash_in_compaction:
+        trace(node_name(f.a) + " armed: power cut after " + std::to_string(f.b) + " writes of its next compaction");
+        nodes_[f.a].armed = f;
+        return;
+      case FaultKind::power_loss:
+        trace("every node loses power");
+        ++result_.stats.power_losses;
+        for (uint32_t n = 0; n < s_.nodes; ++n) crash_node(n, false);
+        return;
+      case FaultKind::disk_full: {
+        NodeSlot& slot = nodes_[f.a];
+        trace(node_name(f.a) + " disk full: room for " + std::to_string(f.b) + " more bytes");
+        slot.disk_full = true;
+        slot.env.set_capacity(slot.env.used_bytes() + f.b);
+        return;
+      }
+      case FaultKind::disk_freed:
+        trace(node_name(f.a) + " disk has room again");
+        nodes_[f.a].disk_full = false;
+        nodes_[f.a].env.set_capacity(std::nullopt);
+        return;
     }
   }
 
@@ -807,9 +919,12 @@ class World {
     s_.net.dup_ppm = 0;
     s_.net.tail_ppm = 0;
     s_.disk.slow_ppm = 0;
+    s_.disk.sync_eio_ppm = 0;
     for (uint32_t n = 0; n < s_.nodes; ++n) {
       nodes_[n].armed.reset();
       if (nodes_[n].paused) resume(nodes_[n], node_name(n));
+      nodes_[n].disk_full = false;
+      nodes_[n].env.set_capacity(std::nullopt);
     }
     for (uint32_t c = 0; c < clients_.size(); ++c) {
       if (clients_[c].paused) resume(clients_[c], client_name(c));

@@ -36,6 +36,16 @@ struct WorldStats {
   uint64_t absent_nodes = 0;    // not started at time 0
   uint64_t final_down = 0;      // still down after the final heal
   uint64_t final_isolated = 0;  // cut off after the final heal
+  // Disk faults, counted where they fire.
+  uint64_t sync_errors = 0;        // an fdatasync failed (EIO): the node stopped
+  uint64_t enospc_stops = 0;       // an append or compaction hit a full disk: the node stopped
+  uint64_t compactions = 0;
+  uint64_t compaction_errors = 0;  // a compaction failed before its rename (ENOSPC): the old log stays
+  uint64_t compaction_crashes = 0; // power lost between the steps of a compaction
+  uint64_t power_losses = 0;       // every node at once
+  uint64_t holes = 0;              // crashes that persisted unsynced bytes out of order
+  uint64_t names_reverted = 0;     // crashes that undid names not yet dir-synced
+  uint64_t disk_restarts = 0;      // restarts after a disk error
 };
 
 struct WorldResult {

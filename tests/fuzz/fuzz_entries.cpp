@@ -1,5 +1,6 @@
 #include "tests/fuzz/fuzz_entries.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -158,7 +159,10 @@ std::string check_refusal(SimEnv& env, const std::string& given, const std::stri
     return "set_aside says '" + opened.set_aside + "' for the refusal '" + error + "'";
   }
   if (file_or_error(env, set_aside_path) != given) return "the set-aside log differs from the corrupt one";
-  if (!file_or_error(env, log_path).empty() || s->log_bytes() != 0) return "the new log is not empty";
+  std::string fresh;  // a new log: its version header and the sync mark for it
+  append_log_header(fresh);
+  append_sync_mark(fresh.size(), fresh);
+  if (file_or_error(env, log_path) != fresh || s->log_bytes() != fresh.size()) return "the new log is not fresh";
   if (!opened.lost_state || fingerprint(opened.state) != fingerprint(DurableState{})) {
     return "after setting the log aside the node does not start empty and marked as having lost state";
   }
@@ -179,25 +183,68 @@ std::optional<uint64_t> intact_record_from(std::string_view log, uint64_t from) 
   return std::nullopt;
 }
 
+// The highest claim of an intact sync mark anywhere in `log` (read_log of
+// exactly the record a header at each offset announces), 0 if none.
+uint64_t highest_sync_mark(std::string_view log) {
+  uint64_t best = 0;
+  for (uint64_t at = 0; at + log_sync_mark_bytes <= log.size(); ++at) {
+    const std::string_view rec = log.substr(at, log_sync_mark_bytes);
+    if (static_cast<uint8_t>(rec[8]) != log_record_type_sync_mark) continue;
+    ByteReader r(bytes_of(rec.substr(4, 4)));
+    uint32_t length = 0;
+    (void)r.get_u32(&length);
+    if (length != log_sync_mark_payload_bytes) continue;
+    ByteReader pr(bytes_of(rec.substr(log_record_header_bytes, 8)));
+    uint64_t claim = 0;
+    (void)pr.get_u64(&claim);
+    std::string expect;
+    append_sync_mark(claim, expect);
+    if (expect == rec && claim <= at) best = std::max(best, claim);
+  }
+  return best;
+}
+
 // Storage::open recovered `given` into `s` and `opened`.
 std::string check_recovered(SimEnv& env, const std::string& given, std::unique_ptr<Storage> s,
                             const OpenedStorage& opened) {
-  const std::string kept = file_or_error(env, log_path);
-  if (kept.size() > given.size() || given.compare(0, kept.size(), kept) != 0) {
+  std::string kept = file_or_error(env, log_path);
+  // Reopening appends one sync mark for what it recovered (or a fresh log's
+  // header and mark): the rest must be a prefix of what was given.
+  std::string expect_mark;
+  if (kept.size() >= log_sync_mark_bytes) {
+    append_sync_mark(kept.size() - log_sync_mark_bytes, expect_mark);
+  }
+  if (expect_mark.empty() || kept.compare(kept.size() - log_sync_mark_bytes, log_sync_mark_bytes, expect_mark) != 0) {
+    return "recovery did not end the log with a sync mark for what it kept";
+  }
+  kept.resize(kept.size() - log_sync_mark_bytes);
+  std::string header;
+  append_log_header(header);
+  // A log with nothing intact left starts afresh with a version header.
+  const bool created = kept == header && given.compare(0, header.size(), header) != 0;
+  if (!created && (kept.size() > given.size() || given.compare(0, kept.size(), kept) != 0)) {
     return "recovery left bytes that are not a prefix of the log";
   }
   const LogReadResult log = read_log(bytes_of(kept));
   if (log.torn_tail || log.corrupt) return "recovery left a bad record: " + log.error;
-  if (s->log_bytes() != kept.size()) {
-    return "log_bytes " + std::to_string(s->log_bytes()) + ", the file has " + std::to_string(kept.size());
+  if (s->log_bytes() != kept.size() + log_sync_mark_bytes) {
+    return "log_bytes " + std::to_string(s->log_bytes()) + ", the file has " +
+           std::to_string(kept.size() + log_sync_mark_bytes);
   }
   if (opened.lost_state || !opened.set_aside.empty()) return "lost state with no log set aside";
-  // What a torn write leaves has nothing intact after it: an intact record
-  // there was written after the bad one, so cutting it would lose synced state.
-  if (kept.size() < given.size()) {
-    if (auto at = intact_record_from(given, kept.size() + 1)) {
+  if (!created && kept.size() < given.size()) {
+    // Synced bytes are never cut: nothing below the highest sync mark.
+    if (const uint64_t synced = highest_sync_mark(given); kept.size() < synced) {
       return "recovery cut the log at offset " + std::to_string(kept.size()) +
-             " as a torn tail, but an intact record follows at offset " + std::to_string(*at);
+             ", below the synced watermark " + std::to_string(synced);
+    }
+    // A version 1 log (no header) keeps the old rule: what a torn write leaves
+    // has nothing intact after it, so an intact record there means synced state.
+    if (log.version == log_format_version_legacy) {
+      if (auto at = intact_record_from(given, kept.size() + 1)) {
+        return "recovery cut the version 1 log at offset " + std::to_string(kept.size()) +
+               " as a torn tail, but an intact record follows at offset " + std::to_string(*at);
+      }
     }
   }
 

@@ -22,8 +22,9 @@ std::string check_frame(std::span<const uint8_t> data);
 // - a refusal names the file and an offset and leaves the file untouched;
 //   with OnCorruptLog::set_aside the same log is moved aside, byte for byte,
 //   and the node starts empty and marked as having lost state;
-// - a recovery leaves exactly an intact prefix (torn tail cut) and cuts off
-//   no intact record, a record appended after it is read back on reopening,
+// - a recovery leaves an intact prefix plus one sync mark for it, cuts nothing
+//   below the highest intact sync mark (log_format.h), cuts no intact record
+//   of a version 1 log, reads back a record appended after it on reopening,
 //   and a compaction keeps the state.
 std::string check_log_recovery(std::span<const uint8_t> data);
 

@@ -1,5 +1,6 @@
 // Writes the seed inputs of tests/fuzz/corpus/: one frame of every message
-// type, and logs as a node leaves them (intact, torn tail, corrupt middle).
+// type, and logs as a node leaves them (intact, torn tail, corrupt middle;
+// version 2 with sync marks: a hole in unsynced bytes, damage below a mark).
 // Run once after the formats change, then commit what it wrote:
 //   build-fuzz/write_seeds tests/fuzz/corpus
 // Regression inputs (regression-*) are the fuzzers' findings and are kept as found.
@@ -70,7 +71,23 @@ std::vector<std::pair<std::string, std::string>> logs() {
   long_length[log_of({records[0]}).size() + 4 + 3] = '\x7f';
   std::string bad_tag;
   append_log_record(std::string("\x09", 1), bad_tag);
+  // Version 2, as Storage writes it: a header, records, a sync mark after each sync.
+  std::string v2;
+  append_log_header(v2);
+  append_sync_mark(v2.size(), v2);
+  v2 += log_of({records.begin(), records.begin() + 4});
+  const size_t synced = v2.size();
+  append_sync_mark(synced, v2);
+  const size_t unsynced = v2.size();
+  v2 += log_of({records.begin() + 4, records.end()});
+  std::string hole = v2;  // power loss: the first unsynced record's page never reached the disk
+  for (size_t i = unsynced; i < unsynced + log_record_header_bytes + 2; ++i) hole[i] = '\0';
+  std::string below = v2;  // a synced record damaged: below the watermark
+  below[synced - 3] ^= 0x20;
   return {
+      {"log-v2-intact", v2},
+      {"log-v2-hole-before-intact-unsynced", hole},
+      {"log-v2-damage-below-mark", below},
       {"log-empty", ""},
       {"log-intact", intact},
       {"log-torn-tail", torn},
