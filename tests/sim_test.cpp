@@ -330,8 +330,8 @@ TEST(SimFaults, EachNewKindIsChosenPerSeed) {
 // The later kinds draw from streams of their own: the clients and network the
 // older kinds drew for a seed stay the same when the later kinds are added.
 TEST(SimFaults, LaterKindsLeaveTheOlderKindsDrawsAlone) {
-  SimOptions older;
-  older.faults = fault_net | fault_partition | fault_crash | fault_disk | fault_amnesia;
+  SimOptions older;  // disk-error stays in: it decides durable mode, so it is drawn first
+  older.faults = fault_all & ~(fault_slow | fault_pause | fault_aimed | fault_partial);
   SimOptions all;
   for (uint64_t seed = 1; seed <= 50; ++seed) {
     const Scenario a = make_scenario(seed, older);
