@@ -48,6 +48,9 @@ const char* usage_text =
     "  --trace             with --seed: print every event\n"
     "  --scenario          with --seed: print the generated scenario\n"
     "  --jobs J            sweep worker threads (default: all cores)\n"
+    "  --max-failures N    sweep: stop after the N lowest failing seeds (seeds below\n"
+    "                      the last of them all run, so the report is the same every time)\n"
+    "  --fail-fast         sweep: the same as --max-failures 1\n"
     "  --help              this text\n"
     "\n"
     "Exit status: 0 all runs passed, 1 a run failed, 2 bad usage.\n";
@@ -76,6 +79,7 @@ struct Cli {
   bool trace = false;
   bool show_scenario = false;
   unsigned jobs = 0;
+  uint64_t max_failures = 0;  // 0: run every seed
 };
 
 Cli parse(int argc, char** argv) {
@@ -145,6 +149,10 @@ Cli parse(int argc, char** argv) {
       cli.trace = true;
     } else if (a == "--scenario") {
       cli.show_scenario = true;
+    } else if (a == "--max-failures") {
+      cli.max_failures = parse_u64(a, value(), 1, UINT64_MAX);
+    } else if (a == "--fail-fast") {
+      cli.max_failures = 1;
     } else if (a == "--jobs") {
       cli.jobs = static_cast<unsigned>(parse_u64(a, value(), 1, jobs_max));
     } else {
@@ -152,6 +160,7 @@ Cli parse(int argc, char** argv) {
     }
   }
   if (cli.seed.has_value() == cli.seeds.has_value()) usage_error("give exactly one of --seed S or --seeds A-B");
+  if (cli.max_failures && !cli.seeds) usage_error("--max-failures and --fail-fast need --seeds A-B");
   return cli;
 }
 
@@ -214,14 +223,23 @@ int run_sweep(const char* program, const Cli& cli) {
   std::atomic<uint64_t> done{0};
   std::mutex mu;
   std::vector<std::pair<uint64_t, std::string>> failures;  // seed, first violation
+  // With --max-failures N: the N-th lowest failing seed found so far. Seeds are
+  // handed out in order, so every seed below it has started and will finish: the
+  // N lowest failing seeds of the range are found whatever the thread timing.
+  std::atomic<uint64_t> cutoff{UINT64_MAX};
   // Each worker runs whole worlds; a world never shares state with another.
   auto worker = [&] {
     for (uint64_t i = next++; i < total; i = next++) {
       const uint64_t seed = lo + i;
+      if (seed > cutoff.load()) break;
       const RunOutcome o = run_seed(seed, cli.opt);
       if (!o.ok()) {
         std::lock_guard lock(mu);
         failures.emplace_back(seed, first_violation(o.report));
+        if (cli.max_failures && failures.size() >= cli.max_failures) {
+          std::sort(failures.begin(), failures.end());
+          cutoff = std::min(cutoff.load(), failures[cli.max_failures - 1].first);
+        }
       }
       const uint64_t d = ++done;
       if (bar && (d % 16 == 0 || d == total)) {
@@ -240,11 +258,23 @@ int run_sweep(const char* program, const Cli& cli) {
   if (bar) std::fprintf(stderr, "\n");
 
   std::sort(failures.begin(), failures.end());
+  // Seeds above the cutoff that were already running: dropped, so the report
+  // does not depend on how far the other threads got.
+  uint64_t ran = total;
+  if (cutoff.load() != UINT64_MAX) {
+    std::erase_if(failures, [&](const auto& f) { return f.first > cutoff.load(); });
+    ran = cutoff.load() - lo + 1;
+  }
   for (const auto& [seed, what] : failures) {
     std::cout << "FAIL seed " << seed << " " << what << " replay: " << replay_command(program, seed, cli.opt)
               << "\n";
   }
-  std::cout << "sim: " << (total - failures.size()) << " passed, " << failures.size() << " failed" << std::endl;
+  std::cout << "sim: " << (ran - failures.size()) << " passed, " << failures.size() << " failed";
+  if (ran < total) {
+    std::cout << ", " << (total - ran) << " not run (stopped at seed " << cutoff.load() << " after "
+              << failures.size() << (failures.size() == 1 ? " failure" : " failures") << ")";
+  }
+  std::cout << std::endl;
   return failures.empty() ? 0 : 1;
 }
 
