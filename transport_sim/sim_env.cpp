@@ -39,7 +39,9 @@ class SimEnv::Handle final : public AppendFile {
       env_.fail_next_sync_ = false;
       return Result::error("fdatasync " + path_ + ": Input/output error (EIO, simulated)");
     }
-    file_->synced = file_->data.size();
+    const size_t upto = std::min(file_->sync_limit.value_or(file_->data.size()), file_->data.size());
+    file_->synced = std::max(file_->synced, upto);
+    file_->sync_limit.reset();
     return Result::ok();
   }
 
@@ -167,6 +169,11 @@ void SimEnv::wipe() {
   files_.clear();
   durable_names_.clear();
   ++generation_;
+}
+
+void SimEnv::limit_next_sync(const std::string& path, uint64_t bytes) {
+  auto it = files_.find(path);
+  if (it != files_.end()) it->second->sync_limit = static_cast<size_t>(bytes);
 }
 
 uint64_t SimEnv::unsynced_bytes() const {

@@ -47,6 +47,10 @@ class SimEnv final : public Env {
 
   // Faults. The next sync() fails with EIO (and syncs nothing).
   void fail_next_sync() { fail_next_sync_ = true; }
+  // A real fdatasync covers what was written before it started: the world
+  // calls this when a node issues its sync, so the next sync() of `path` makes
+  // only its first `bytes` durable, not what was appended while it ran.
+  void limit_next_sync(const std::string& path, uint64_t bytes);
   // Appends (and file creations) past `bytes` in all files together fail with
   // ENOSPC, after writing what fits. nullopt: no limit.
   void set_capacity(std::optional<uint64_t> bytes) { capacity_ = bytes; }
@@ -69,6 +73,7 @@ class SimEnv final : public Env {
   struct File {
     std::string data;
     size_t synced = 0;
+    std::optional<size_t> sync_limit;  // limit_next_sync
   };
   class Handle;
   Result write_op(const std::string& path);  // counts a write toward a power cut

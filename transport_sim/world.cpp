@@ -71,6 +71,11 @@ struct NodeSlot {
   int64_t skew_ppm = 0;
   std::optional<FaultEvent> armed;  // a crash waiting for its trigger
   uint32_t syncs_in_flight = 0;
+  // The log's size when the running sync was issued, and the compaction count
+  // then: a sync covers only what was written before it started.
+  uint64_t sync_covers_bytes = 0;
+  uint64_t compactions = 0;
+  uint64_t compactions_at_sync = 0;
   // Started before any node served: one of the fresh nodes that found the cluster.
   bool founding = false;
   // Lost its state once (wipe, memory-mode crash): no longer a fresh node.
@@ -323,6 +328,7 @@ class World {
       slot.armed.reset();
     }
     const uint64_t before = slot.storage->log_bytes();
+    ++slot.compactions;
     Result r = slot.storage->compact(slot.node->acceptor().state());
     ++result_.stats.compactions;
     if (cut && slot.env.power_cut()) {
@@ -459,6 +465,9 @@ class World {
     }
     if (out.sync) {
       ++result_.stats.syncs;
+      slot.sync_covers_bytes = slot.storage->log_bytes();
+      slot.compactions_at_sync = slot.compactions;
+      slot.env.limit_next_sync(slot.storage->path(), slot.sync_covers_bytes);
       TimeUs latency = s_.disk.sync_min_us + disk_rng_.below(s_.disk.sync_spread_us + 1);
       if (s_.disk.slow_ppm && disk_rng_.chance_ppm(s_.disk.slow_ppm)) latency += disk_rng_.below(s_.disk.slow_max_us + 1);
       if (s_.disk.slow_nodes & (1u << n)) latency += disk_rng_.between(s_.disk.slow_sync_min_us, s_.disk.slow_sync_max_us);
@@ -716,7 +725,9 @@ class World {
         if (!slot.up || slot.life != e.life) return;
         if (slot.paused) return hold(slot.held, e);
         if (s_.disk.sync_eio_ppm && disk_rng_.chance_ppm(s_.disk.sync_eio_ppm)) slot.env.fail_next_sync();
-        Result r = slot.storage->sync();
+        // As the server does: sync the file, then mark what was written before the sync began.
+        Result r = slot.compactions != slot.compactions_at_sync ? slot.storage->sync() : slot.storage->sync_file();
+        if (r.is_ok() && slot.compactions == slot.compactions_at_sync) r = slot.storage->mark_synced(slot.sync_covers_bytes);
         if (!r.is_ok()) {
           ++result_.stats.sync_errors;
           return stop_on_disk_error(e.target, "sync", r);
