@@ -1,3 +1,4 @@
+#include "core/invariant.h"
 #include "core/acceptor.h"
 
 #include <algorithm>
@@ -51,6 +52,7 @@ void Acceptor::on_prepare(const Prepare& m, Promise& reply, std::vector<StorageR
     note_promise(m.ballot);
     records.push_back(SeqRecord{s});
   }
+  RRSEQ_INVARIANT(s.accepted <= s.promised, "an acceptor accepts at most what it promised");
   reply.ok = true;
   reply.promised = s.promised;
   reply.accepted = s.accepted;
@@ -82,6 +84,7 @@ void Acceptor::on_accept(const Accept& m, Accepted& reply, std::vector<StorageRe
     note_promise(s.promised);
     records.push_back(SeqRecord{s});
   }
+  RRSEQ_INVARIANT(s.accepted <= s.promised && m.ballot >= binding, "an acceptor accepts at most what it promised");
   reply.ok = true;
   reply.promised = s.promised;
 }
@@ -146,6 +149,7 @@ void Acceptor::on_fence_request(uint32_t from, const FenceRequest& m, FenceReply
   }
   state_.floor = m.ballot;
   note_promise(m.ballot);
+  RRSEQ_INVARIANT(max_promised_ == m.ballot, "a fence answered ok is the highest promise");
   records.push_back(FloorRecord{m.ballot});
   reply.ok = true;
   reply.max_promised = max_promised_;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/bytes.h"
+#include "core/invariant.h"
 #include "core/crc32c.h"
 #include "core/limits.h"
 
@@ -74,7 +75,7 @@ class Writer {
   void operator()(bool v) { w_.put_u8(v ? 1 : 0); }
   void operator()(Status v) { w_.put_u8(static_cast<uint8_t>(v)); }
   void operator()(const std::string& name) {
-    assert(valid_seq_name(name));
+    RRSEQ_INVARIANT(valid_seq_name(name), "only valid names are encoded");
     w_.put_string(name);
   }
   void operator()(const AuthBytes& b) {
@@ -82,7 +83,7 @@ class Writer {
   }
   template <typename T>
   void operator()(const std::vector<T>& items, [[maybe_unused]] size_t count_max) {
-    assert(items.size() <= count_max);
+    RRSEQ_INVARIANT(items.size() <= count_max, "vectors on the wire stay within their limit");
     w_.put_u32(static_cast<uint32_t>(items.size()));
     for (const T& item : items) (*this)(item);
   }
@@ -90,7 +91,7 @@ class Writer {
   requires std::is_class_v<T>
   void operator()(const T& x) { fields(*this, x); }
   void id_count(uint64_t n) {
-    assert(n >= 1 && n <= range_ids_max);
+    RRSEQ_INVARIANT(n >= 1 && n <= range_ids_max, "request counts on the wire are valid");
     w_.put_u64(n);
   }
 
@@ -290,7 +291,7 @@ void encode_frame(const Message& m, std::string& out) {
   Writer body(out);
   std::visit([&body](const auto& x) { body(x); }, m);
   const size_t body_len = out.size() - start - frame_header_bytes;
-  assert(body_len <= body_bytes_max);
+  RRSEQ_INVARIANT(body_len <= body_bytes_max, "frames stay within the frame limit");
   const auto* body_bytes =
       reinterpret_cast<const uint8_t*>(out.data() + start + frame_header_bytes);
 

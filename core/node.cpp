@@ -1,3 +1,4 @@
+#include "core/invariant.h"
 #include "core/node.h"
 
 #include <type_traits>
@@ -105,12 +106,14 @@ void Node::send_gated(uint32_t to, Message msg) {
 void Node::on_synced(uint64_t sync_id, TimeUs now) {
   if (!sync_in_flight_ || *sync_in_flight_ != sync_id) return;
   records_synced_ = sync_in_flight_covers_;
+  RRSEQ_INVARIANT(records_synced_ <= records_appended_, "synced at most what was appended");
   sync_in_flight_.reset();
   while (!gated_.empty() && gated_.front().after_records <= records_synced_) {
     send(gated_.front().to, std::move(gated_.front().msg));
     gated_.pop_front();
   }
   if (phase_ == Phase::starting && records_synced_ >= serve_after_records_) {
+    RRSEQ_INVARIANT(acceptor_.state().initialized, "a node serves only with state");
     phase_ = Phase::serving;
     out_.log.push_back("serving, incarnation " + std::to_string(incarnation()));
     on_timer(now);

@@ -1,3 +1,4 @@
+#include "core/invariant.h"
 #include "core/proposer.h"
 
 #include <algorithm>
@@ -14,6 +15,7 @@ bool Proposer::count_ack(Round& r, uint32_t from, uint32_t epoch) {
   const uint32_t bit = 1u << from;
   if (from >= cfg_.nodes || (r.acks & bit)) return false;  // duplicate answers count once
   r.acks |= bit;
+  RRSEQ_INVARIANT(static_cast<uint32_t>(__builtin_popcount(r.acks)) <= cfg_.nodes, "acks at most nodes");
   r.epochs[from] = epoch;
   return static_cast<uint32_t>(__builtin_popcount(r.acks)) == majority(cfg_.nodes);
 }
@@ -151,6 +153,12 @@ void Proposer::start_write(const std::string& name, Seq& s, TimeUs now, Proposer
   r.deadline_us = now + round_timeout_us();
   if (cfg_.protocol == Protocol::ballot) {
     const Ballot next = cfg_.fast_path ? Ballot{r.ballot.round + 1, cfg_.self, incarnation_} : Ballot{};
+    // A ballot carries one value: CASPaxos' safety rests on it.
+    RRSEQ_INVARIANT(s.last_write_ballot != r.ballot || s.last_write_value == r.base + r.total,
+                    "one value per ballot");
+    RRSEQ_INVARIANT(r.voters.size() == majority(cfg_.nodes), "an accept rests on a majority of promises");
+    s.last_write_ballot = r.ballot;
+    s.last_write_value = r.base + r.total;
     broadcast(Accept{name, r.ballot, r.base + r.total, next, r.voters}, out);
   } else {
     broadcast(ClassicWrite{name, r.op, r.base + r.total}, out);
@@ -182,11 +190,13 @@ void Proposer::on_classic_write_reply(uint32_t from, const ClassicWriteReply& m,
 void Proposer::finish(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out) {
   Round& r = *s.round;
   uint64_t next = r.base;
+  RRSEQ_INVARIANT(next >= 1, "ID 0 is never granted");
   for (auto& p : r.batch) {
     const uint64_t n = p.req.count;
     out.answers.push_back(ClientAnswer{std::move(p), Status::ok, next, next + n});
     next += n;
   }
+  RRSEQ_INVARIANT(next == r.base + r.total, "a batch's grants tile the accepted range");
   if (cfg_.fast_path && cfg_.protocol == Protocol::ballot) {
     const Ballot next{r.ballot.round + 1, cfg_.self, incarnation_};
     s.fast = FastPath{next, r.base + r.total, voters(r)};

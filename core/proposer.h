@@ -108,6 +108,8 @@ class Proposer {
     std::optional<Round> round;
     std::optional<FastPath> fast;
     std::optional<Orphan> orphan;
+    Ballot last_write_ballot;  // the last accept sent, for the one-value-per-ballot invariant
+    uint64_t last_write_value = 0;
     uint64_t round_seen = 0;  // highest ballot round heard of for this sequence
     uint32_t conflicts = 0;   // consecutive failed rounds, for the backoff window
     TimeUs not_before_us = 0;

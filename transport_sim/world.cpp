@@ -1,6 +1,7 @@
 #include "transport_sim/world.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <functional>
 #include <map>
 #include <optional>
@@ -8,6 +9,7 @@
 
 #include "core/client_session.h"
 #include "core/codec.h"
+#include "core/invariant.h"
 #include "core/node.h"
 #include "core/rng.h"
 #include "core/storage.h"
@@ -17,6 +19,14 @@
 
 namespace rrseq {
 namespace {
+
+// A core invariant broke: thrown by the handler the world installs and caught
+// around each event. (Client fibers run only ClientSession::take_ids, which
+// checks none, so nothing is thrown across a fiber's stack.)
+struct InvariantBroken : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+[[noreturn]] void throw_invariant(const std::string& message) { throw InvariantBroken(message); }
 
 constexpr const char* data_dir = "/data";
 constexpr TimeUs self_delivery_us = 1;     // a node's messages to itself stay in the process
@@ -170,7 +180,14 @@ class World {
       now_ = std::max(now_, e.at);
       ++result_.stats.events;
       hash_event(e);
-      dispatch(e);
+      try {
+        dispatch(e);
+      } catch (const InvariantBroken& broken) {
+        // The run stops here: the state that broke it is not to be trusted further.
+        result_.failures.push_back("invariant: " + std::string(broken.what()) + " at " + std::to_string(now_) + "us");
+        trace("invariant broken: " + std::string(broken.what()));
+        break;
+      }
     }
     // Unwind every fiber before the world goes away.
     for (auto& c : clients_) c.fiber.reset();
@@ -997,6 +1014,9 @@ class World {
 
 }  // namespace
 
-WorldResult run_world(const Scenario& s, std::ostream* trace) { return World(s, trace).run(); }
+WorldResult run_world(const Scenario& s, std::ostream* trace) {
+  set_invariant_handler(&throw_invariant);
+  return World(s, trace).run();
+}
 
 }  // namespace rrseq
