@@ -44,7 +44,10 @@ Node::Node(NodeConfig cfg, DurableState recovered, uint64_t rng_seed, TimeUs now
 
 void Node::start_incarnation(uint64_t incarnation, std::vector<StorageRecord>& records) {
   acceptor_.mutable_state().incarnation = incarnation;
-  records.push_back(IncarnationRecord{incarnation});
+  // First in the batch: a crash that keeps a prefix of it (a torn write) and
+  // with it InitializedRecord must keep the new epoch too, or the node would
+  // come back initialized under an incarnation it used before.
+  records.insert(records.begin(), IncarnationRecord{incarnation});
   proposer_.set_incarnation(incarnation);
   phase_ = Phase::starting;
   serve_after_records_ = records_appended_ + records.size();
@@ -54,12 +57,13 @@ void Node::finish_rejoin(const RejoinOutcome& o) {
   std::vector<StorageRecord> records;
   uint32_t epoch = 0;
   if (o.bootstrap) {
-    acceptor_.mutable_state().initialized = true;
-    records.push_back(InitializedRecord{});
+    // Founders before InitializedRecord: a torn batch that keeps the one keeps the other.
     for (const auto& [node, nonce] : o.founders) {
       acceptor_.mutable_state().founders[node] = nonce;
       records.push_back(FounderRecord{node, nonce});
     }
+    acceptor_.mutable_state().initialized = true;
+    records.push_back(InitializedRecord{});
     out_.log.push_back(o.founder
                            ? "a peer founded the cluster counting this node as empty: founding it too"
                            : "a majority of the cluster has no state: bootstrapping a new cluster");

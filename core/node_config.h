@@ -33,8 +33,9 @@ struct NodeConfig {
   TimeUs round_timeout_max_us = 2'000'000;
   uint32_t round_timeout_rtt_factor = 3;
   TimeUs backoff_min_us = 500;            // randomized backoff after a ballot conflict
-  TimeUs backoff_max_us = 50'000;         // or backoff_rtt_factor phase times, if longer
-  uint32_t backoff_rtt_factor = 4;
+  TimeUs backoff_max_us = 50'000;         // or backoff_rtt_factor phase times, if longer:
+                                          // several rivals then spread over a few rounds
+  uint32_t backoff_rtt_factor = 16;
   TimeUs rejoin_retry_us = 50'000;        // resend rejoin requests this often
   TimeUs request_timeout_us = 1'000'000;  // a queued client request older than this gets `timeout`
   size_t queued_requests_max = 4096;      // per node; more gets `overloaded`

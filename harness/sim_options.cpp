@@ -484,6 +484,13 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
       s.faults.push_back({disk_at(), FaultKind::crash_in_compaction, static_cast<uint32_t>(disk_rng.below(s.nodes)),
                           static_cast<uint32_t>(disk_rng.below(11))});
     }
+    // Drawn last, so the draws above keep their values.
+    if (disk_rng.below(3) == 0) {
+      const TimeUs t = disk_at();
+      const uint32_t n = static_cast<uint32_t>(disk_rng.below(s.nodes));
+      s.faults.push_back({t, FaultKind::corrupt_log, n, 0});
+      s.faults.push_back({t + disk_rng.between(1'000, 500'000), FaultKind::restart, n, 0});
+    }
   }
   if (on & fault_disk_error) {
     const uint64_t fulls = disk_rng.between(0, 2);

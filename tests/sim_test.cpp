@@ -388,6 +388,7 @@ TEST(Sim, EveryDiskFaultFiresInSomeSeedAndTheRunPasses) {
       {"unsynced pages persisted out of order", &WorldStats::holes},
       {"names lost for want of a directory sync", &WorldStats::names_reverted},
       {"restart after a disk error", &WorldStats::disk_restarts},
+      {"a synced byte gone bad, log set aside, rejoined", &WorldStats::corrupt_logs},
   };
   constexpr uint64_t seeds_max = 600;  // each fault fires within this many seeds
   for (const auto& f : faults) {

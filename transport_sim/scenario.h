@@ -84,6 +84,10 @@ enum class FaultKind : uint8_t {
   disk_full,            // node a's disk holds only b more bytes: ENOSPC past that
   disk_freed,           // node a's disk has room again
   crash_in_compaction,  // armed: node a's next compaction loses power after b writes
+  // Node a crashes and one byte of the synced part of its log (below its sync
+  // mark) goes bad; it restarts as with --rejoin-if-corrupt: sets the log
+  // aside and rejoins without state (a loss of state, so a minority only).
+  corrupt_log,
 };
 const char* fault_kind_name(FaultKind k);
 

@@ -303,8 +303,9 @@ class World {
   // ---- nodes ----
   uint64_t node_seed(uint32_t n) { return Rng::derive(s_.seed, "node", n * 1000003ull + nodes_[n].life).next(); }
 
-  NodeConfig node_config(uint32_t n) const {
+  NodeConfig node_config(uint32_t n, bool lost_state) const {
     NodeConfig cfg;
+    cfg.lost_state = lost_state;
     cfg.self = n;
     cfg.nodes = s_.nodes;
     cfg.protocol = s_.protocol;
@@ -385,9 +386,11 @@ class World {
   void boot(uint32_t n) {
     NodeSlot& slot = nodes_[n];
     DurableState recovered;
+    bool lost_state = false;
     if (s_.durable) {
       OpenedStorage opened;
-      Result r = Storage::open(slot.env, data_dir, &slot.storage, &opened);
+      // Simulated nodes run as with --rejoin-if-corrupt (the corrupt-log fault).
+      Result r = Storage::open(slot.env, data_dir, &slot.storage, &opened, OnCorruptLog::set_aside);
       if (!r.is_ok() && slot.disk_full) {
         // Recovery needs room for its sync mark: stay down until the disk has room.
         trace(node_name(n) + " cannot start on a full disk: " + r.message());
@@ -403,11 +406,13 @@ class World {
         return;
       }
       for (const auto& note : opened.notes) trace(node_name(n) + " " + note);
+      if (!opened.set_aside.empty()) trace(node_name(n) + " sets its corrupt log aside: " + opened.set_aside);
+      lost_state = opened.lost_state;
       recovered = std::move(opened.state);
     }
     if (slot.life == 1 && !founded_) slot.founding = true;
     trace(node_name(n) + " starts (life " + std::to_string(slot.life) + ")");
-    slot.node = std::make_unique<Node>(node_config(n), std::move(recovered), node_seed(n), local_now(slot));
+    slot.node = std::make_unique<Node>(node_config(n, lost_state), std::move(recovered), node_seed(n), local_now(slot));
     drain_node(n);
   }
 
@@ -422,6 +427,31 @@ class World {
     uint32_t already = 0;
     for (uint32_t n = 0; n < s_.nodes; ++n) already += (n != victim && stateless(n)) ? 1 : 0;
     return already + 1 <= (s_.nodes - 1) / 2;
+  }
+
+  // A crash, then one synced byte of the log goes bad below the sync mark:
+  // the next start finds corruption, sets the log aside and rejoins.
+  void corrupt_log(uint32_t n) {
+    NodeSlot& slot = nodes_[n];
+    if (!s_.durable || !slot.up) return;
+    if (!may_lose_state(n)) {
+      ++result_.stats.skipped_faults;
+      trace(node_name(n) + " log corruption skipped: a majority would be without state");
+      return;
+    }
+    const std::string path = std::string(data_dir) + "/" + log_file_name;
+    crash_node(n, false);
+    std::string bytes;
+    if (!slot.env.read_all(path, &bytes).is_ok()) return;
+    const LogReadResult log = read_log(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    if (log.synced_bytes == 0) return;  // nothing marked synced yet: no corruption to tell apart
+    const uint64_t at = disk_rng_.below(log.synced_bytes);
+    if (!slot.env.corrupt_byte(path, at).is_ok()) return;
+    ++result_.stats.corrupt_logs;
+    slot.disk_stateless = true;
+    audit_.forget(n);
+    trace(node_name(n) + " log byte " + std::to_string(at) + " goes bad (synced up to " +
+          std::to_string(log.synced_bytes) + ")");
   }
 
   void crash_node(uint32_t n, bool wipe) {
@@ -899,6 +929,8 @@ class World {
         trace(node_name(f.a) + " armed: power cut after " + std::to_string(f.b) + " writes of its next compaction");
         nodes_[f.a].armed = f;
         return;
+      case FaultKind::corrupt_log:
+        return corrupt_log(f.a);
       case FaultKind::power_loss:
         trace("every node loses power");
         ++result_.stats.power_losses;
@@ -919,13 +951,22 @@ class World {
     }
   }
 
-  // For liveness: a node with its state, or one of the fresh nodes that found
-  // the cluster (two of three must serve). A node that starts fresh after the
-  // founding, or that lost its state, has it once it has rejoined.
+  // For liveness: a node with its state, or a fresh node that a founder of the
+  // cluster counted as empty in this life (two of three must serve: it founds
+  // the cluster too). A fresh node that nobody counted, one that starts after
+  // the founding, or one that lost its state, has it once it has rejoined.
   bool has_state(uint32_t n) const {
     const NodeSlot& slot = nodes_[n];
     if (!slot.up || !slot.node) return false;
-    return slot.node->acceptor().state().initialized || (slot.founding && !slot.lost);
+    const DurableState& st = slot.node->acceptor().state();
+    if (st.initialized) return true;
+    if (!slot.founding || slot.lost) return false;
+    return std::any_of(nodes_.begin(), nodes_.end(), [&](const NodeSlot& m) {
+      if (!m.up || !m.node) return false;
+      const auto& founders = m.node->acceptor().state().founders;
+      auto it = founders.find(n);
+      return it != founders.end() && it->second == st.nonce;
+    });
   }
 
   static bool contains(const std::vector<uint32_t>& v, uint32_t x) {
