@@ -235,7 +235,8 @@ void Proposer::fail_round(Seq& s, TimeUs now) {
   s.conflicts = std::min<uint32_t>(s.conflicts + 1, 16);
   // The window grows with the time a phase takes: where a round lasts longer
   // than the configured maximum (slow fsync), rivals would otherwise collide for ever (G4).
-  const TimeUs window_max = std::max(cfg_.backoff_max_us, cfg_.backoff_rtt_factor * srtt_us_);
+  const TimeUs window_max = std::max(
+      cfg_.backoff_max_us, std::min(cfg_.backoff_rtt_factor * srtt_us_, cfg_.backoff_rtt_cap_us));
   const TimeUs window =
       std::min<TimeUs>(window_max, (cfg_.backoff_min_us + srtt_us_) << std::min<uint32_t>(s.conflicts, 16));
   s.not_before_us = now + rng_.between(cfg_.backoff_min_us, std::max(window, cfg_.backoff_min_us));
