@@ -1,8 +1,8 @@
-#include "core/invariant.h"
 #include "core/acceptor.h"
 
 #include <algorithm>
 
+#include "core/invariant.h"
 #include "core/limits.h"
 
 namespace rrseq {

@@ -1,9 +1,9 @@
-#include "core/invariant.h"
 #include "core/node.h"
 
 #include <type_traits>
 
 #include "core/codec.h"
+#include "core/invariant.h"
 #include "core/limits.h"
 
 namespace rrseq {

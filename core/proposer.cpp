@@ -1,8 +1,8 @@
-#include "core/invariant.h"
 #include "core/proposer.h"
 
 #include <algorithm>
 
+#include "core/invariant.h"
 #include "core/limits.h"
 
 namespace rrseq {
