@@ -11,8 +11,7 @@
 #include <thread>
 
 #include "core/limits.h"
-#include "core/node.h"
-#include "core/storage.h"
+#include "core/node_host.h"
 #include "transport_net/client_conns.h"
 #include "transport_net/frame_conn.h"
 #include "transport_net/handshake.h"
@@ -28,6 +27,17 @@ namespace rrseq {
 
 using asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+LogLevel host_log_level(HostLogLevel level) {
+  switch (level) {
+    case HostLogLevel::info: return LogLevel::info;
+    case HostLogLevel::warn: return LogLevel::warn;
+    case HostLogLevel::error: return LogLevel::error;
+  }
+  return LogLevel::error;
+}
+}  // namespace
 
 class Server::Impl {
  public:
@@ -93,29 +103,26 @@ class Server::Impl {
     }
     if (nodes_ % 2 == 0) log(LogLevel::warn, "an even cluster size (" + std::to_string(nodes_) + ") tolerates no more failures than one node fewer");
 
-    DurableState recovered;
-    NodeConfig ncfg;
-    ncfg.self = self_;
-    ncfg.nodes = nodes_;
-    ncfg.protocol = cfg_.protocol;
-    ncfg.combine = cfg_.combine;
-    ncfg.fast_path = cfg_.fast_path;
-    ncfg.group_commit = cfg_.group_commit;
-    ncfg.durable = !cfg_.data_dir.empty();
-    if (ncfg.durable) {
-      OpenedStorage opened;
-      Result r = open_storage(&opened);
-      if (!r.is_ok()) return r;
-      ncfg.lost_state = opened.lost_state;
-      recovered = std::move(opened.state);
-    }
+    HostConfig hcfg;
+    hcfg.node.self = self_;
+    hcfg.node.nodes = nodes_;
+    hcfg.node.protocol = cfg_.protocol;
+    hcfg.node.combine = cfg_.combine;
+    hcfg.node.fast_path = cfg_.fast_path;
+    hcfg.node.group_commit = cfg_.group_commit;
+    hcfg.node.durable = !cfg_.data_dir.empty();
+    hcfg.data_dir = cfg_.data_dir;
+    hcfg.rejoin_if_corrupt = cfg_.rejoin_if_corrupt;
+    hcfg.compact_log_bytes = cfg_.compact_log_bytes;
+    const bool durable = hcfg.node.durable;
     t0_ = SteadyClock::now();
-    node_ = std::make_unique<Node>(ncfg, std::move(recovered), std::random_device{}() * 0x100000001ull ^ std::random_device{}(), now_us());
+    const uint64_t seed = std::random_device{}() * 0x100000001ull ^ std::random_device{}();
+    if (Result r = NodeHost::open(env_, std::move(hcfg), seed, now_us(), &host_); !r.is_ok()) return r;
     log(LogLevel::info, "listening on " + bound_address() + " as node " + std::to_string(self_) + " of " +
                             std::to_string(nodes_) + " (" + protocol_name(cfg_.protocol) + ", " +
-                            (ncfg.durable ? "durable in " + cfg_.data_dir : std::string("memory mode")) + ")");
+                            (durable ? "durable in " + cfg_.data_dir : std::string("memory mode")) + ")");
     set_connection_limits();
-    if (ncfg.durable) disk_thread_ = std::thread([this] { disk_loop(); });
+    if (durable) disk_thread_ = std::thread([this] { disk_loop(); });
     if (metrics_) {
       metrics_->start();
       log(LogLevel::info, "metrics at http://" + metrics_->bound_address() + "/metrics");
@@ -158,23 +165,6 @@ class Server::Impl {
     uint64_t backoff_ms = reconnect_delay_ms_min;
     asio::steady_timer retry;
   };
-
-  // Recovers the data directory. With --rejoin-if-corrupt a log corrupt in the
-  // middle is set aside and the node starts without state (it then rejoins).
-  Result open_storage(OpenedStorage* opened) {
-    if (cfg_.rejoin_if_corrupt && nodes_ == 1) {
-      return Result::error("--rejoin-if-corrupt: a one-node cluster has no peers to rejoin from");
-    }
-    const auto on_corrupt = cfg_.rejoin_if_corrupt ? OnCorruptLog::set_aside : OnCorruptLog::refuse;
-    if (Result r = Storage::open(env_, cfg_.data_dir, &storage_, opened, on_corrupt); !r.is_ok()) return r;
-    for (const auto& note : opened->notes) log(LogLevel::info, note);
-    if (!opened->set_aside.empty()) {
-      log(LogLevel::error, "CORRUPT LOG " + opened->set_aside +
-                               " (--rejoin-if-corrupt): starting WITHOUT state; serving only after a safe "
-                               "rejoin from a majority of the other nodes");
-    }
-    return Result::ok();
-  }
 
   TimeUs now_us() const {
     return static_cast<TimeUs>(
@@ -299,19 +289,21 @@ class Server::Impl {
               return;
             }
             if (!is_peer_message(m)) return refuse(*c, "a peer connection sent the client frame " + describe(m));
-            node_->on_peer_message(st->peer, m, now_us());
+            host_->on_peer_message(st->peer, m, now_us());
           } else {
             // The only thing a client may ask for is a fresh range: never a value, never a peer message.
             auto* req = std::get_if<ClientRequest>(&m);
             if (!req) return refuse(*c, "a client connection may only send ClientRequest, not " + describe(m));
-            if (!clients_.admit(st->id, *req)) return;
-            node_->on_client_request(st->id, *req, now_us());
+            host_->on_client_request(st->id, *req, now_us());
           }
           drain();
         },
         [this, weak, st](const std::string& reason) {
           --open_connections_;
-          if (st->id) clients_.remove(st->id);
+          if (st->id) {
+            clients_.remove(st->id);
+            host_->on_client_closed(st->id);
+          }
           auto c = weak.lock();
           const bool violation = c && c->closed_for_violation();
           if (violation || log_enabled(LogLevel::debug)) {
@@ -385,7 +377,7 @@ class Server::Impl {
                     return;
                   }
                   if (!is_peer_message(m)) return refuse(*c, "a peer connection sent the client frame " + describe(m));
-                  node_->on_peer_message(i, m, now_us());
+                  host_->on_peer_message(i, m, now_us());
                   drain();
                 },
                 [this, i, auth](const std::string& reason) {
@@ -422,16 +414,13 @@ class Server::Impl {
     });
   }
 
-  // ---- the core loop: drain the node's outputs, then wait for its next timer ----
+  // ---- the core loop: drain the host's outputs, then wait for its next timer ----
   void drain() {
     for (;;) {
-      NodeOutput out = node_->take_output();
-      for (const auto& line : out.log) log(LogLevel::info, line);
-      if (!out.records.empty()) {
-        Result r = storage_->append(out.records);
-        if (!r.is_ok()) return fatal("cannot append to the log: " + r.message());
-      }
-      if (out.sync) start_sync(*out.sync);
+      HostOutput out = host_->take_output();
+      for (const auto& line : out.log) log(host_log_level(line.level), line.text);
+      if (!out.fatal.empty()) return fatal(out.fatal);
+      if (out.disk_job) start_disk_job(std::move(*out.disk_job));
       for (auto& ps : out.peer_sends) {
         if (ps.to == self_) {
           to_self_.push_back(std::move(ps.msg));
@@ -443,13 +432,13 @@ class Server::Impl {
       if (to_self_.empty()) break;
       Message m = std::move(to_self_.front());
       to_self_.pop_front();
-      node_->on_peer_message(self_, m, now_us());
+      host_->on_peer_message(self_, m, now_us());
     }
     arm_timer();
   }
 
   void arm_timer() {
-    const auto next = node_->next_timer();
+    const auto next = host_->next_timer();
     if (!next) return;
     if (timer_armed_ && *next >= timer_at_) return;
     timer_armed_ = true;
@@ -458,59 +447,38 @@ class Server::Impl {
     timer_.async_wait([this](const asio::error_code& ec) {
       if (ec) return;  // replaced by an earlier deadline
       timer_armed_ = false;
-      node_->on_timer(now_us());
+      host_->on_timer(now_us());
       drain();
     });
   }
 
-  // ---- the disk thread: fdatasync off the network thread ----
-  void start_sync(uint64_t id) {
-    ++syncs_outstanding_;
-    // Everything appended so far is covered by the fdatasync this job runs.
-    const uint64_t covers = storage_->log_bytes();
+  // ---- the disk thread: fdatasync and compaction off the network thread ----
+  void start_disk_job(DiskJob job) {
     std::lock_guard lock(disk_mu_);
-    sync_jobs_.push_back(SyncJob{id, covers});
+    disk_jobs_.push_back(std::move(job));
     disk_cv_.notify_one();
   }
 
   void disk_loop() {
     for (;;) {
-      SyncJob job;
+      auto job = std::make_shared<DiskJob>();
       {
         std::unique_lock lock(disk_mu_);
-        disk_cv_.wait(lock, [this] { return disk_stop_ || !sync_jobs_.empty(); });
+        disk_cv_.wait(lock, [this] { return disk_stop_ || !disk_jobs_.empty(); });
         if (disk_stop_) return;
-        job = sync_jobs_.front();
-        sync_jobs_.pop_front();
+        *job = std::move(disk_jobs_.front());
+        disk_jobs_.pop_front();
       }
-      const uint64_t id = job.id;
-      const uint64_t covers = job.covers_bytes;
-      const auto sync_start = SteadyClock::now();
-      Result r = storage_->sync_file();
-      const std::chrono::duration<double> took = SteadyClock::now() - sync_start;
-      asio::post(io_, [this, id, covers, r, took] {
-        fsync_seconds_.observe(took.count());  // here, on the io thread: no lock needed
-        --syncs_outstanding_;
-        // A failed fdatasync is final: stop, never serve on (FAULTS.md).
-        if (!r.is_ok()) return fatal("cannot sync the log: " + r.message());
-        if (Result m = storage_->mark_synced(covers); !m.is_ok()) {
-          return fatal("cannot append a sync mark to the log: " + m.message());
-        }
-        node_->on_synced(id, now_us());
-        maybe_compact();
+      const auto start = SteadyClock::now();
+      Result r = host_->run_disk_job(*job);
+      const std::chrono::duration<double> took = SteadyClock::now() - start;
+      asio::post(io_, [this, job, r, took] {
+        // Here, on the io thread: no lock needed.
+        if (job->kind == DiskJob::Kind::sync) fsync_seconds_.observe(took.count());
+        host_->on_disk_job_done(*job, r, now_us());
         drain();
       });
     }
-  }
-
-  void maybe_compact() {
-    // Only between syncs: the disk thread must not use the writer meanwhile.
-    if (storage_->log_bytes() < cfg_.compact_log_bytes || syncs_outstanding_ > 0) return;
-    const uint64_t before = storage_->log_bytes();
-    Result r = storage_->compact(node_->acceptor().state());
-    if (!r.is_ok()) return fatal("cannot compact the log: " + r.message());
-    log(LogLevel::info, "compacted the log from " + std::to_string(before) + " to " +
-                            std::to_string(storage_->log_bytes()) + " bytes");
   }
 
   // ---- metrics: read on the io thread at each scrape ----
@@ -522,11 +490,11 @@ class Server::Impl {
       g.peers_up += p->up;
     }
     g.connections_open = open_connections_;
-    g.log_bytes = storage_ ? storage_->log_bytes() : 0;
+    g.log_bytes = host_->log_bytes();
     g.metrics_connections_refused = metrics_->refused_connections();
     g.client_connections_refused = clients_.connections_refused();
-    g.too_many_requests = clients_.requests_refused();
-    return render_server_metrics(*node_, g, fsync_seconds_);
+    g.too_many_requests = host_->stats().too_many_requests;
+    return render_server_metrics(host_->node(), g, fsync_seconds_);
   }
 
   void stop_disk_thread() {
@@ -551,7 +519,7 @@ class Server::Impl {
 
   uint32_t self_ = 0;
   uint32_t nodes_ = 1;
-  std::unique_ptr<Node> node_;
+  std::unique_ptr<NodeHost> host_;
   std::vector<std::unique_ptr<Peer>> peers_;  // by node index; null for self
   std::deque<Message> to_self_;
   ClientConns clients_;
@@ -561,17 +529,11 @@ class Server::Impl {
   PeerAuthConfig auth_cfg_;
 
   PosixEnv env_;
-  std::unique_ptr<Storage> storage_;
   std::thread disk_thread_;
   std::mutex disk_mu_;
   std::condition_variable disk_cv_;
-  struct SyncJob {
-    uint64_t id = 0;
-    uint64_t covers_bytes = 0;  // log bytes appended before the job was queued
-  };
-  std::deque<SyncJob> sync_jobs_;
+  std::deque<DiskJob> disk_jobs_;  // the host issues one at a time
   bool disk_stop_ = false;
-  uint32_t syncs_outstanding_ = 0;  // io thread only
 
   std::unique_ptr<MetricsHttp> metrics_;  // with cfg_.metrics
   Histogram fsync_seconds_ = make_fsync_histogram();  // io thread only

@@ -10,7 +10,7 @@
 #include "core/client_session.h"
 #include "core/codec.h"
 #include "core/invariant.h"
-#include "core/node.h"
+#include "core/node_host.h"
 #include "core/rng.h"
 #include "core/storage.h"
 #include "transport_sim/fiber.h"
@@ -43,7 +43,7 @@ enum class EventType : uint8_t {
   to_node,      // frame from a node (from) or a client (conn in arg) to node `target`
   to_client,    // frame from node `from` to client `target`
   node_timer,
-  sync_done,    // arg = sync id
+  disk_job_done,  // the slot's disk job (a sync or a compaction) completes
   fault,        // arg = index into Scenario::faults
   client_timer,
   client_wake,  // think time over
@@ -75,17 +75,11 @@ struct NodeSlot {
   uint64_t life = 0;
   SimEnv env;
   bool disk_stateless = true;  // durable mode, while down: nothing to recover from
-  std::unique_ptr<Storage> storage;
-  std::unique_ptr<Node> node;
+  std::unique_ptr<NodeHost> host;
+  std::optional<DiskJob> job;      // the host's disk job, until its disk_job_done event
   std::optional<TimeUs> timer_at;  // sim time of the pending timer event
   int64_t skew_ppm = 0;
   std::optional<FaultEvent> armed;  // a crash waiting for its trigger
-  uint32_t syncs_in_flight = 0;
-  // The log's size when the running sync was issued, and the compaction count
-  // then: a sync covers only what was written before it started.
-  uint64_t sync_covers_bytes = 0;
-  uint64_t compactions = 0;
-  uint64_t compactions_at_sync = 0;
   // Started before any node served: one of the fresh nodes that found the cluster.
   bool founding = false;
   // Lost its state once (wipe, memory-mode crash): no longer a fresh node.
@@ -303,16 +297,21 @@ class World {
   // ---- nodes ----
   uint64_t node_seed(uint32_t n) { return Rng::derive(s_.seed, "node", n * 1000003ull + nodes_[n].life).next(); }
 
-  NodeConfig node_config(uint32_t n, bool lost_state) const {
-    NodeConfig cfg;
-    cfg.lost_state = lost_state;
-    cfg.self = n;
-    cfg.nodes = s_.nodes;
-    cfg.protocol = s_.protocol;
-    cfg.durable = s_.durable;
-    cfg.combine = s_.combine;
-    cfg.fast_path = s_.fast_path;
-    cfg.group_commit = s_.group_commit;
+  // Simulated nodes run as with --rejoin-if-corrupt (the corrupt-log fault)
+  // and compact past the scenario's size (a few KiB), as the server does past
+  // its --compact-log-bytes.
+  HostConfig host_config(uint32_t n) const {
+    HostConfig cfg;
+    cfg.node.self = n;
+    cfg.node.nodes = s_.nodes;
+    cfg.node.protocol = s_.protocol;
+    cfg.node.durable = s_.durable;
+    cfg.node.combine = s_.combine;
+    cfg.node.fast_path = s_.fast_path;
+    cfg.node.group_commit = s_.group_commit;
+    cfg.data_dir = data_dir;
+    cfg.rejoin_if_corrupt = s_.nodes > 1;
+    cfg.compact_log_bytes = s_.disk.compact_log_bytes;
     return cfg;
   }
 
@@ -320,8 +319,8 @@ class World {
 
   // A failed sync is final, and a failed append may have left half a batch: the
   // process stops as if the power went out, and recovers from the disk later.
-  void stop_on_disk_error(uint32_t n, const std::string& what, const Result& r) {
-    trace(node_name(n) + " stops: " + what + ": " + r.message());
+  void stop_on_disk_error(uint32_t n, const std::string& reason) {
+    trace(node_name(n) + " stops: " + reason);
     crash_node(n, false);
     schedule_restart(n, disk_rng_.between(disk_restart_min_us, disk_restart_max_us));
   }
@@ -335,20 +334,34 @@ class World {
     push(std::move(e));
   }
 
-  // The simulator's compaction policy: past a few KiB, as the server does past
-  // its --compact-log-bytes, with the real Storage::compact.
-  void maybe_compact(uint32_t n) {
+  TimeUs disk_latency(uint32_t n) {
+    TimeUs latency = s_.disk.sync_min_us + disk_rng_.below(s_.disk.sync_spread_us + 1);
+    if (s_.disk.slow_ppm && disk_rng_.chance_ppm(s_.disk.slow_ppm)) latency += disk_rng_.below(s_.disk.slow_max_us + 1);
+    if (s_.disk.slow_nodes & (1u << n)) latency += disk_rng_.between(s_.disk.slow_sync_min_us, s_.disk.slow_sync_max_us);
+    return latency;
+  }
+
+  // The host's disk job runs now, at the end of its latency, as the server's
+  // disk thread would run it, with the faults armed for it.
+  void run_disk_job(uint32_t n) {
     NodeSlot& slot = nodes_[n];
-    if (!s_.disk.compact_log_bytes || slot.storage->log_bytes() < s_.disk.compact_log_bytes) return;
-    const bool cut = slot.armed && slot.armed->kind == FaultKind::crash_in_compaction;
-    if (cut) {
-      slot.env.cut_power_after(slot.armed->b);
-      slot.armed.reset();
+    DiskJob job = std::move(*slot.job);
+    slot.job.reset();
+    const std::string path = slot.host->log_path();
+    bool cut = false;
+    if (job.kind == DiskJob::Kind::sync) {
+      if (s_.disk.sync_eio_ppm && disk_rng_.chance_ppm(s_.disk.sync_eio_ppm)) slot.env.fail_next_sync();
+      // A simulated fdatasync covers only what was written before it was issued.
+      slot.env.limit_next_sync(path, job.covers_bytes);
+    } else {
+      ++result_.stats.compactions;
+      cut = slot.armed && slot.armed->kind == FaultKind::crash_in_compaction;
+      if (cut) {
+        slot.env.cut_power_after(slot.armed->b);
+        slot.armed.reset();
+      }
     }
-    const uint64_t before = slot.storage->log_bytes();
-    ++slot.compactions;
-    Result r = slot.storage->compact(slot.node->acceptor().state());
-    ++result_.stats.compactions;
+    const Result r = slot.host->run_disk_job(job);
     if (cut && slot.env.power_cut()) {
       ++result_.stats.compaction_crashes;
       trace(node_name(n) + " loses power inside a compaction: " + r.message());
@@ -357,16 +370,17 @@ class World {
       return;
     }
     slot.env.cut_power_after(std::nullopt);
-    if (r.is_ok()) {
-      trace(node_name(n) + " compacted its log from " + std::to_string(before) + " to " +
-            std::to_string(slot.storage->log_bytes()) + " bytes");
-    } else if (slot.storage->usable()) {
-      ++result_.stats.compaction_errors;
-      trace(node_name(n) + " compaction failed, keeps its old log: " + r.message());
-    } else {
-      ++result_.stats.enospc_stops;
-      stop_on_disk_error(n, "compaction", r);
+    slot.host->on_disk_job_done(job, r, local_now(slot));
+    if (!r.is_ok()) {
+      if (job.kind == DiskJob::Kind::sync) {
+        ++result_.stats.sync_errors;
+      } else if (slot.host->stopped()) {
+        ++result_.stats.enospc_stops;  // failed past its rename: the node stops
+      } else {
+        ++result_.stats.compaction_errors;  // failed before its rename: the old log stays
+      }
     }
+    drain_node(n, /*fault_injected=*/!r.is_ok());
   }
 
   void start_node(uint32_t n) {
@@ -385,40 +399,28 @@ class World {
   // The process recovers its storage and starts its node.
   void boot(uint32_t n) {
     NodeSlot& slot = nodes_[n];
-    DurableState recovered;
-    bool lost_state = false;
-    if (s_.durable) {
-      OpenedStorage opened;
-      // Simulated nodes run as with --rejoin-if-corrupt (the corrupt-log fault).
-      Result r = Storage::open(slot.env, data_dir, &slot.storage, &opened, OnCorruptLog::set_aside);
-      if (!r.is_ok() && slot.disk_full) {
-        // Recovery needs room for its sync mark: stay down until the disk has room.
-        trace(node_name(n) + " cannot start on a full disk: " + r.message());
-        slot.storage.reset();
-        slot.up = false;
-        ++slot.life;
-        schedule_restart(n, full_disk_retry_us);
-        return;
-      }
-      if (!r.is_ok()) {
-        result_.failures.push_back("storage: " + node_name(n) + " cannot recover: " + r.message());
-        slot.up = false;
-        return;
-      }
-      for (const auto& note : opened.notes) trace(node_name(n) + " " + note);
-      if (!opened.set_aside.empty()) trace(node_name(n) + " sets its corrupt log aside: " + opened.set_aside);
-      lost_state = opened.lost_state;
-      recovered = std::move(opened.state);
-    }
     if (slot.life == 1 && !founded_) slot.founding = true;
+    Result r = NodeHost::open(slot.env, host_config(n), node_seed(n), local_now(slot), &slot.host);
+    if (!r.is_ok() && slot.disk_full) {
+      // Recovery needs room for its sync mark: stay down until the disk has room.
+      trace(node_name(n) + " cannot start on a full disk: " + r.message());
+      slot.up = false;
+      ++slot.life;
+      schedule_restart(n, full_disk_retry_us);
+      return;
+    }
+    if (!r.is_ok()) {
+      result_.failures.push_back("storage: " + node_name(n) + " cannot recover: " + r.message());
+      slot.up = false;
+      return;
+    }
     trace(node_name(n) + " starts (life " + std::to_string(slot.life) + ")");
-    slot.node = std::make_unique<Node>(node_config(n, lost_state), std::move(recovered), node_seed(n), local_now(slot));
     drain_node(n);
   }
 
   bool stateless(uint32_t n) const {
     const NodeSlot& slot = nodes_[n];
-    if (slot.up) return !slot.node->acceptor().state().initialized;
+    if (slot.up) return !slot.host->node().acceptor().state().initialized;
     return !s_.durable || slot.disk_stateless;
   }
 
@@ -469,9 +471,8 @@ class World {
     slot.held.clear();
     if (loses_state) slot.lost = true;
     ++slot.life;  // frames in flight to it, its timers and syncs are now stale
-    slot.node.reset();
-    slot.storage.reset();
-    slot.syncs_in_flight = 0;
+    slot.host.reset();
+    slot.job.reset();
     const uint64_t holes = slot.env.holes_made(), reverted = slot.env.names_reverted();
     slot.env.crash(disk_rng_, crash_model());
     result_.stats.holes += slot.env.holes_made() - holes;
@@ -494,40 +495,32 @@ class World {
     trace(node_name(n) + (wipe ? " crashes and loses its data directory" : " crashes"));
   }
 
-  void drain_node(uint32_t n) {
+  // `fault_injected`: a disk fault of this step may stop the host.
+  void drain_node(uint32_t n, bool fault_injected = false) {
     NodeSlot& slot = nodes_[n];
     if (!slot.up) return;
-    NodeOutput out = slot.node->take_output();
-    for (const auto& line : out.log) trace(node_name(n) + " log: " + line);
-    if (!out.records.empty()) {
-      Result r = slot.storage->append(out.records);
-      if (!r.is_ok()) {
-        // Nothing of this step leaves the node: what it would send was not written.
-        if (!slot.disk_full) result_.failures.push_back("storage: " + node_name(n) + " append: " + r.message());
+    HostOutput out = slot.host->take_output();
+    for (const auto& line : out.log) trace(node_name(n) + " log: " + line.text);
+    if (!out.fatal.empty()) {
+      // A failed sync is final, and a failed append may have left half a batch.
+      if (slot.disk_full) {
         ++result_.stats.enospc_stops;
-        return stop_on_disk_error(n, "append", r);
+      } else if (!fault_injected) {
+        result_.failures.push_back("storage: " + node_name(n) + ": " + out.fatal);
       }
-      maybe_compact(n);
-      if (!slot.up) return;
+      return stop_on_disk_error(n, out.fatal);
     }
-    if (out.sync) {
-      ++result_.stats.syncs;
-      slot.sync_covers_bytes = slot.storage->log_bytes();
-      slot.compactions_at_sync = slot.compactions;
-      slot.env.limit_next_sync(slot.storage->path(), slot.sync_covers_bytes);
-      TimeUs latency = s_.disk.sync_min_us + disk_rng_.below(s_.disk.sync_spread_us + 1);
-      if (s_.disk.slow_ppm && disk_rng_.chance_ppm(s_.disk.slow_ppm)) latency += disk_rng_.below(s_.disk.slow_max_us + 1);
-      if (s_.disk.slow_nodes & (1u << n)) latency += disk_rng_.between(s_.disk.slow_sync_min_us, s_.disk.slow_sync_max_us);
+    if (out.disk_job) {
+      if (out.disk_job->kind == DiskJob::Kind::sync) ++result_.stats.syncs;
+      slot.job = std::move(out.disk_job);
       Event e;
-      e.at = now_ + latency;
-      e.type = EventType::sync_done;
+      e.at = now_ + disk_latency(n);
+      e.type = EventType::disk_job_done;
       e.target = n;
       e.life = slot.life;
-      e.arg = *out.sync;
       push(std::move(e));
     }
-    if (out.sync) ++slot.syncs_in_flight;
-    if (slot.node->serving()) founded_ = true;
+    if (slot.host->node().serving()) founded_ = true;
     bool acked = false;
     bool proposed = false;
     bool promised_to_target = false;  // an ok Promise to the armed wipe's proposer
@@ -571,7 +564,7 @@ class World {
     }
     schedule_node_timer(n);
     if (!clients_started_ && std::all_of(nodes_.begin(), nodes_.end(),
-                                         [](const NodeSlot& x) { return x.up && x.node && x.node->serving(); })) {
+                                         [](const NodeSlot& x) { return x.up && x.host && x.host->node().serving(); })) {
       start_clients();
     }
   }
@@ -583,18 +576,18 @@ class World {
 
   std::string node_phase_name(uint32_t n) const {
     const NodeSlot& slot = nodes_[n];
-    return slot.node ? std::string(" (") + slot.node->phase_name() + ")" : "";
+    return slot.host ? std::string(" (") + slot.host->node().phase_name() + ")" : "";
   }
 
   static bool trigger_holds(const FaultEvent& f, const NodeSlot& slot, bool acked, bool proposed,
                             bool promised_to_target, bool sent) {
     switch (f.kind) {
       case FaultKind::crash_after_ack: return acked;
-      case FaultKind::crash_in_sync: return proposed && slot.syncs_in_flight > 0;
+      case FaultKind::crash_in_sync: return proposed && slot.job && slot.job->kind == DiskJob::Kind::sync;
       case FaultKind::wipe_after_promise: return promised_to_target;
       // Mid-rejoin: its epoch or fence requests are out, some answers may be in.
       case FaultKind::crash_in_rejoin:
-        return sent && slot.node && std::string_view(slot.node->phase_name()) == "rejoining";
+        return sent && slot.host && std::string_view(slot.host->node().phase_name()) == "rejoining";
       default: return false;
     }
   }
@@ -619,7 +612,7 @@ class World {
 
   void schedule_node_timer(uint32_t n) {
     NodeSlot& slot = nodes_[n];
-    std::optional<TimeUs> local = slot.node->next_timer();
+    std::optional<TimeUs> local = slot.host->next_timer();
     if (!local) return;
     const TimeUs at = sim_time_of(slot, *local);
     if (slot.timer_at && *slot.timer_at <= at) return;  // an earlier wake-up is already queued
@@ -716,6 +709,10 @@ class World {
     ClientSlot& slot = clients_[c];
     if (!slot.up) return;
     ++result_.stats.client_crashes;
+    // Its connections close: the nodes stop counting its unanswered requests.
+    for (auto& node : nodes_) {
+      if (node.up) node.host->on_client_closed(conn_of(c));
+    }
     slot.up = false;
     slot.paused = false;
     slot.held.clear();
@@ -737,9 +734,9 @@ class World {
         auto m = decode(e);
         if (!m) return;
         if (e.from_client) {
-          slot.node->on_client_request(e.arg, std::get<ClientRequest>(*m), local_now(slot));
+          slot.host->on_client_request(e.arg, std::get<ClientRequest>(*m), local_now(slot));
         } else {
-          slot.node->on_peer_message(e.from, *m, local_now(slot));
+          slot.host->on_peer_message(e.from, *m, local_now(slot));
         }
         drain_node(e.target);
         return;
@@ -763,26 +760,15 @@ class World {
         if (!slot.up || slot.life != e.life) return;
         if (slot.paused) return hold(slot.held, e);
         if (slot.timer_at == e.at) slot.timer_at.reset();
-        slot.node->on_timer(local_now(slot));
+        slot.host->on_timer(local_now(slot));
         drain_node(e.target);
         return;
       }
-      case EventType::sync_done: {
+      case EventType::disk_job_done: {
         NodeSlot& slot = nodes_[e.target];
         if (!slot.up || slot.life != e.life) return;
         if (slot.paused) return hold(slot.held, e);
-        if (s_.disk.sync_eio_ppm && disk_rng_.chance_ppm(s_.disk.sync_eio_ppm)) slot.env.fail_next_sync();
-        // As the server does: sync the file, then mark what was written before the sync began.
-        Result r = slot.compactions != slot.compactions_at_sync ? slot.storage->sync() : slot.storage->sync_file();
-        if (r.is_ok() && slot.compactions == slot.compactions_at_sync) r = slot.storage->mark_synced(slot.sync_covers_bytes);
-        if (!r.is_ok()) {
-          ++result_.stats.sync_errors;
-          return stop_on_disk_error(e.target, "sync", r);
-        }
-        --slot.syncs_in_flight;
-        slot.node->on_synced(e.arg, local_now(slot));
-        drain_node(e.target);
-        return;
+        return run_disk_job(e.target);
       }
       case EventType::client_timer: {
         ClientSlot& slot = clients_[e.target];
@@ -957,13 +943,13 @@ class World {
   // the founding, or one that lost its state, has it once it has rejoined.
   bool has_state(uint32_t n) const {
     const NodeSlot& slot = nodes_[n];
-    if (!slot.up || !slot.node) return false;
-    const DurableState& st = slot.node->acceptor().state();
+    if (!slot.up || !slot.host) return false;
+    const DurableState& st = slot.host->node().acceptor().state();
     if (st.initialized) return true;
     if (!slot.founding || slot.lost) return false;
     return std::any_of(nodes_.begin(), nodes_.end(), [&](const NodeSlot& m) {
-      if (!m.up || !m.node) return false;
-      const auto& founders = m.node->acceptor().state().founders;
+      if (!m.up || !m.host) return false;
+      const auto& founders = m.host->node().acceptor().state().founders;
       auto it = founders.find(n);
       return it != founders.end() && it->second == st.nonce;
     });
