@@ -1,5 +1,5 @@
 // Hand-driven schedules at the weak spots of a quorum register after amnesia:
-// five real core::Node state machines, a network the test steers message by
+// five real nodes as every driver runs them (core::NodeHost, memory mode), a network the test steers message by
 // message, and a check that no two grants overlap.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/node.h"
+#include "core/node_host.h"
 
 namespace rrseq {
 namespace {
@@ -35,7 +35,9 @@ struct Net {
     for (uint32_t i = 0; i < n && i < started; ++i) start(i);
   }
   void start(uint32_t i, DurableState st, NodeConfig cfg) {
-    nodes[i] = std::make_unique<Node>(cfg, std::move(st), 100 + i + 1000 * ++starts, now);
+    HostConfig host;
+    host.node = cfg;
+    nodes[i] = std::make_unique<NodeHost>(host, std::move(st), 100 + i + 1000 * ++starts, now);
   }
   void start(uint32_t i) { start(i, fresh ? DurableState{} : initialized_state(), config(i, size())); }
   // A restart without state (memory mode, or a wiped directory).
@@ -51,10 +53,9 @@ struct Net {
 
   void collect(uint32_t i) {
     if (!nodes[i]) return;
-    NodeOutput out = nodes[i]->take_output();
+    HostOutput out = nodes[i]->take_output();
     for (auto& r : out.client_sends) replies.push_back({i, r.reply});
     for (auto& p : out.peer_sends) queue.push_back({i, p.to, std::move(p.msg)});
-    if (out.sync) nodes[i]->on_synced(*out.sync, now);
   }
   void settle() {
     for (bool busy = true; busy;) {
@@ -100,7 +101,7 @@ struct Net {
     uint32_t node;
     ClientReply reply;
   };
-  std::vector<std::unique_ptr<Node>> nodes;
+  std::vector<std::unique_ptr<NodeHost>> nodes;  // memory mode, as the server composes them
   std::vector<bool> up;
   std::deque<InFlight> queue;
   std::vector<InFlight> held;
@@ -161,7 +162,7 @@ TEST(AmnesiaScenario, FiveNodesAForgottenPromiseToAFarProposerIsNeverCounted) {
   net.isolate(4);
   net.wipe(2);
   net.settle();
-  ASSERT_TRUE(net.nodes[2]->serving());
+  ASSERT_TRUE(net.nodes[2]->node().serving());
 
   // Node 3 is granted a range through {1,2,3} only.
   net.heal();
@@ -189,10 +190,10 @@ void fresh_cluster_serves_with_nodes_missing(uint32_t nodes, uint32_t started) {
     return from != 0 && std::holds_alternative<EpochRequest>(m);
   };
   net.settle();
-  ASSERT_TRUE(net.nodes[0]->serving());
+  ASSERT_TRUE(net.nodes[0]->node().serving());
   net.hold = nullptr;
   net.deliver_held();
-  for (uint32_t i = 0; i < started; ++i) EXPECT_TRUE(net.nodes[i]->serving()) << "node " << i;
+  for (uint32_t i = 0; i < started; ++i) EXPECT_TRUE(net.nodes[i]->node().serving()) << "node " << i;
   for (uint32_t i = 0; i < started; ++i) net.request(i, 1, 3);
   ASSERT_EQ(grants(net).size(), started);
   expect_disjoint(grants(net));
@@ -208,8 +209,8 @@ TEST(BootstrapScenario, ANodeThatLostItsStateIsNeverCountedAsEmpty) {
   net.start(1, DurableState{}, lost);
   net.settle();
   for (int i = 0; i < 10; ++i) net.tick(0, 60'000);
-  EXPECT_FALSE(net.nodes[0]->serving());  // one fresh node and one that lost state: no founding
-  EXPECT_FALSE(net.nodes[1]->serving());
+  EXPECT_FALSE(net.nodes[0]->node().serving());  // one fresh node and one that lost state: no founding
+  EXPECT_FALSE(net.nodes[1]->node().serving());
 }
 
 TEST(BootstrapScenario, AFounderRestartedWithoutStateRejoinsInsteadOfFoundingAgain) {
@@ -218,8 +219,8 @@ TEST(BootstrapScenario, AFounderRestartedWithoutStateRejoinsInsteadOfFoundingAga
   net.request(0, 1, 10);
   net.wipe(1);  // a new life: node 0's founder record names its old nonce
   net.settle();
-  ASSERT_TRUE(net.nodes[1]->serving());
-  EXPECT_EQ(incarnation_epoch(net.nodes[1]->incarnation()), 1u);  // rejoined, not founded
+  ASSERT_TRUE(net.nodes[1]->node().serving());
+  EXPECT_EQ(incarnation_epoch(net.nodes[1]->node().incarnation()), 1u);  // rejoined, not founded
   net.request(1, 2, 1);
   ASSERT_EQ(grants(net).size(), 2u);
   EXPECT_EQ(grants(net)[1].from, 11u);
@@ -233,14 +234,14 @@ TEST(RejoinScenario, AFenceCompletesWhenEveryAnswerArrivesAfterTheNextResend) {
   net.hold = [](uint32_t, uint32_t, const Message& m) { return std::holds_alternative<FenceReply>(m); };
   net.wipe(2);
   net.settle();
-  for (int i = 0; i < 5 && !net.nodes[2]->serving(); ++i) {
+  for (int i = 0; i < 5 && !net.nodes[2]->node().serving(); ++i) {
     auto late = std::move(net.held);
     net.held.clear();
     net.tick(2, 60'000);  // resend first (its answers are held in turn), then the late answers arrive
     for (auto& m : late) net.nodes[m.to]->on_peer_message(m.from, m.msg, net.now);
     net.settle();
   }
-  EXPECT_TRUE(net.nodes[2]->serving());
+  EXPECT_TRUE(net.nodes[2]->node().serving());
 }
 
 // Issue 9: in memory mode a peer that restarted forgot the epochs it handed
@@ -250,17 +251,17 @@ TEST(RejoinScenario, EpochsNeverRepeatAfterARollingRestartInMemoryMode) {
   net.request(0, 1, 10);
   net.wipe(2);
   net.settle();
-  const uint32_t first = incarnation_epoch(net.nodes[2]->incarnation());
+  const uint32_t first = incarnation_epoch(net.nodes[2]->node().incarnation());
   ASSERT_GE(first, 1u);
   net.wipe(0);
   net.settle();
   net.wipe(1);
   net.settle();
-  ASSERT_TRUE(net.nodes[0]->serving() && net.nodes[1]->serving());
+  ASSERT_TRUE(net.nodes[0]->node().serving() && net.nodes[1]->node().serving());
   net.wipe(2);
   net.settle();
-  ASSERT_TRUE(net.nodes[2]->serving());
-  EXPECT_GT(incarnation_epoch(net.nodes[2]->incarnation()), first);
+  ASSERT_TRUE(net.nodes[2]->node().serving());
+  EXPECT_GT(incarnation_epoch(net.nodes[2]->node().incarnation()), first);
 }
 
 // Issue 9, the gap under load: a round whose accept reached one acceptor and
@@ -280,7 +281,7 @@ TEST(ProposerScenario, ARoundThatTimedOutAfterItsAcceptWasTakenGrantsThatRange) 
   ASSERT_EQ(grants(net).size(), 1u);
   EXPECT_EQ(grants(net)[0].from, 1u);  // not 6: no gap
   EXPECT_EQ(grants(net)[0].to, 6u);
-  EXPECT_EQ(net.nodes[0]->stats().orphans_recovered, 1u);
+  EXPECT_EQ(net.nodes[0]->node().stats().orphans_recovered, 1u);
   net.request(0, 2, 1);
   EXPECT_EQ(grants(net).back().from, 6u);
 }
@@ -296,7 +297,7 @@ TEST(ProposerScenario, PhasesSlowerThanTheMinimumTimeoutStillComplete) {
     net.deliver_held();
   }
   ASSERT_EQ(grants(net).size(), 1u);
-  EXPECT_GT(net.nodes[0]->stats().round_timeouts, 0u);
+  EXPECT_GT(net.nodes[0]->node().stats().round_timeouts, 0u);
 }
 
 }  // namespace
