@@ -73,6 +73,7 @@ void ClientSession::send_attempt(TimeUs now) {
   f.attempts += 1;
   f.waiting = true;
   f.deadline_us = now + cfg_.request_timeout_us;
+  f.sent_to = server_;
   out_.sends.emplace_back(server_, f.req);
 }
 
@@ -116,6 +117,10 @@ void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) 
       in_flight_.reset();
       return;
   }
+}
+
+void ClientSession::on_connection_lost(uint32_t server, TimeUs now) {
+  if (in_flight_ && in_flight_->waiting && in_flight_->sent_to == server) back_off(now);
 }
 
 void ClientSession::on_timer(TimeUs now) {

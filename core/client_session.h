@@ -74,6 +74,10 @@ class ClientSession {
   // caller that hands them out itself; refills as if they were all used.
   std::optional<std::pair<uint64_t, uint64_t>> take_ids(TimeUs now, uint64_t max);
   void on_reply(uint32_t server, const ClientReply& r, TimeUs now);
+  // The connection to `server` closed (the process died, the server refused
+  // us): a request waiting there will not be answered, so it moves on to the
+  // next server now instead of waiting out its timeout.
+  void on_connection_lost(uint32_t server, TimeUs now);
   void on_timer(TimeUs now);
   std::optional<TimeUs> next_timer() const;
   ClientOutput take_output();
@@ -93,6 +97,7 @@ class ClientSession {
     TimeUs resend_at_us = 0;  // set while backing off after a refusal
     uint32_t attempts = 0;
     bool waiting = false;     // true: sent, waiting for the answer
+    uint32_t sent_to = 0;     // the server of the latest attempt
   };
   void request(TimeUs now);
   void send_attempt(TimeUs now);

@@ -186,7 +186,7 @@ int run_one(const char* program, const Cli& cli) {
             << (scenario.durable ? "durable" : "memory") << ", faults " << faults_name(cli.opt.faults) << "\n"
             << "  events " << st.events << ", messages " << st.messages << " (dropped " << st.dropped
             << ", duplicated " << st.duplicated << "), crashes " << st.crashes << " (wipes " << st.wipes
-            << ", skipped " << st.skipped_faults << "), client crashes " << st.client_crashes << ", syncs "
+            << ", skipped " << st.skipped_faults << "), client crashes " << st.client_crashes << ", connections lost " << st.connections_lost << ", syncs "
             << st.syncs << "\n"
             << "  slow links " << st.slow_links << " (frames " << st.slow_frames << "), pauses " << st.pauses
             << " (clients " << st.client_pauses << ", events held " << st.held_events << "), aimed wipes "

@@ -98,6 +98,23 @@ TEST(ClientSession, NotReadyBacksOffAndMovesOn) {
   EXPECT_EQ(again.first, (req.first + 1) % 3);
 }
 
+TEST(ClientSession, ALostConnectionMovesTheRequestOnWithoutWaitingItsTimeout) {
+  ClientSession s(config(0), 7, 1);
+  s.take_id(0);
+  auto req = s.take_output().sends.at(0);
+  s.on_connection_lost((req.first + 2) % 3, 1);  // another server's connection: nothing changes
+  EXPECT_EQ(*s.next_timer(), 300'000u);
+  s.on_connection_lost(req.first, 1);
+  ASSERT_LT(*s.next_timer(), 300'000u) << "backs off briefly instead of waiting out request_timeout_us";
+  s.on_timer(*s.next_timer());
+  auto again = s.take_output().sends.at(0);
+  EXPECT_EQ(again.first, (req.first + 1) % 3);
+  EXPECT_EQ(again.second.request, req.second.request) << "the same request, so a grant of the first try is only a gap";
+  s.on_connection_lost(again.first, 2);  // an answer that came back first is kept
+  s.on_reply(again.first, ok(again.second, 1), 3);
+  EXPECT_EQ(s.take_id(3), 1u);
+}
+
 // Under affinity a refusal moves the client on, but only for a while: new
 // requests go home again after home_retry_us, so clients share one proposer.
 TEST(ClientSession, AffinityReturnsHomeAfterARetryInterval) {

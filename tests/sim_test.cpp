@@ -195,6 +195,18 @@ TEST(SimFaults, SomeSlowRunsHoldAPartitionOfTenSecondsOrMore) {
   EXPECT_TRUE(r.ok()) << first_violation(r.report);
 }
 
+TEST(SimFaults, ClientsSeeTheConnectionsOfACrashedProcessClose) {
+  SimOptions o = options();
+  bool fired = false;
+  for (uint64_t seed = 1; seed <= 200 && !fired; ++seed) {
+    const RunOutcome r = run_seed(seed, o);
+    if (r.world.stats.connections_lost == 0) continue;
+    fired = true;
+    EXPECT_TRUE(r.ok()) << "seed " << seed << ": " << first_violation(r.report);
+  }
+  EXPECT_TRUE(fired) << "no seed in 1..200 closed a client's connection";
+}
+
 TEST(SimFaults, PausedNodeHandlesNothingUntilItResumes) {
   Scenario s = quiet(3);
   s.faults.push_back({200'000, FaultKind::pause, 0, 0, 500'000});

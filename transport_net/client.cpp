@@ -158,7 +158,7 @@ class NetClient final : public Client {
   void connect_failed(uint32_t i, const std::string& reason);
   void on_message(uint32_t i, uint64_t gen, Message&& m);
   void on_conn_closed(uint32_t i, uint64_t gen, const std::string& reason);
-  void fail_pending(uint32_t i);
+  void connection_lost(uint32_t i);
   void shutdown_io();
   // Runs the io_context without mu_: until one handler ran or `until` passed,
   // or (no time given) only what is ready now. One thread at a time.
@@ -394,7 +394,7 @@ void NetClient::connect_failed(uint32_t i, const std::string& reason) {
   s.connect_socket.reset();
   s.resolver.reset();
   s.connect_timer.reset();
-  fail_pending(i);
+  connection_lost(i);
 }
 
 void NetClient::on_connected(uint32_t i, tcp::socket socket) {
@@ -454,16 +454,14 @@ void NetClient::on_conn_closed(uint32_t i, uint64_t gen, const std::string& reas
   if (!s.hello_seen)
     s.last_error += " before answering our Hello (is the cluster name '" + options_.cluster +
                     "' right, or is the server at its client connection limit?)";
-  fail_pending(i);
+  connection_lost(i);
 }
 
-// The server the session is waiting on cannot answer: tell the session now,
-// as a refusal, so it moves on to the next server instead of waiting out the timeout.
-void NetClient::fail_pending(uint32_t i) {
-  if (!pending_.active || pending_.server != i) return;
-  pending_.active = false;
+// The connection to server i is gone: the session decides what that means for its request.
+void NetClient::connection_lost(uint32_t i) {
+  if (pending_.active && pending_.server == i) pending_.active = false;
   const TimeUs now = now_us();
-  session_.on_reply(i, ClientReply{client_id_, pending_.request, Status::not_ready, 0, 0}, now);
+  session_.on_connection_lost(i, now);
   pump(now);
 }
 

@@ -51,6 +51,7 @@ enum class EventType : uint8_t {
   resume,       // a pause is over: target (a client if from_client), arg = pause number
   then_fault,   // arg = index into World::then_faults_ (follow-ups of a fired trigger)
   node_restart,  // after a disk error; life = the life it stopped in
+  conn_lost,     // client `target` sees its connection to node `from` close
 };
 
 struct Event {
@@ -111,6 +112,7 @@ class World {
         trace_(trace),
         net_rng_(Rng::derive(s.seed, "net")),
         disk_rng_(Rng::derive(s.seed, "disk")),
+        conn_rng_(Rng::derive(s.seed, "conn-lost")),
         nodes_(s.nodes),
         clients_(s.clients.size()),
         blocked_(s.nodes * s.nodes, false),
@@ -473,6 +475,7 @@ class World {
     ++slot.life;  // frames in flight to it, its timers and syncs are now stale
     slot.host.reset();
     slot.job.reset();
+    close_client_connections(n);
     const uint64_t holes = slot.env.holes_made(), reverted = slot.env.names_reverted();
     slot.env.crash(disk_rng_, crash_model());
     result_.stats.holes += slot.env.holes_made() - holes;
@@ -496,6 +499,24 @@ class World {
   }
 
   // `fault_injected`: a disk fault of this step may stop the host.
+  // A process that dies has its sockets closed by the kernel: its clients see
+  // the connection end, one link delay later. A machine that loses power sends
+  // nothing, and they wait out their timeouts: either, by a draw of its own.
+  void close_client_connections(uint32_t n) {
+    if (!conn_rng_.below(2)) return;
+    for (uint32_t c = 0; c < clients_.size(); ++c) {
+      if (!clients_[c].up || client_blocked_[c * s_.nodes + n]) continue;
+      ++result_.stats.connections_lost;
+      Event e;
+      e.at = now_ + s_.net.delay_min_us + conn_rng_.below(s_.net.delay_min_us + 1);
+      e.type = EventType::conn_lost;
+      e.target = c;
+      e.life = clients_[c].life;
+      e.from = n;
+      push(std::move(e));
+    }
+  }
+
   void drain_node(uint32_t n, bool fault_injected = false) {
     NodeSlot& slot = nodes_[n];
     if (!slot.up) return;
@@ -780,6 +801,15 @@ class World {
         wake_if_waiting(e.target);
         return;
       }
+      case EventType::conn_lost: {
+        ClientSlot& slot = clients_[e.target];
+        if (!slot.up || slot.life != e.life) return;
+        if (slot.paused) return hold(slot.held, e);
+        slot.session->on_connection_lost(e.from, now_);
+        drain_client(e.target);
+        wake_if_waiting(e.target);
+        return;
+      }
       case EventType::client_wake: {
         ClientSlot& slot = clients_[e.target];
         if (!slot.up || slot.life != e.life || slot.state != ClientSlot::State::thinking) return;
@@ -1022,6 +1052,7 @@ class World {
   std::ostream* trace_;
   Rng net_rng_;
   Rng disk_rng_;
+  Rng conn_rng_;  // its own stream: the other draws stay as they were
   std::vector<NodeSlot> nodes_;
   std::vector<ClientSlot> clients_;
   std::vector<bool> blocked_;  // [from * nodes + to]: link cut
