@@ -3,26 +3,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "transport_sim/observer.h"
+
 namespace rrseq {
-
-using TimeUs = uint64_t;
-
-// A range [from, to) a client received and kept.
-struct GrantRecord {
-  uint32_t client = 0;
-  uint64_t request = 0;
-  TimeUs sent_us = 0;      // first send of the request (retries keep it)
-  TimeUs received_us = 0;  // when the client accepted the reply
-  uint64_t from = 0;
-  uint64_t to = 0;
-};
-
-// One ID the application took from its client, in the order it took them.
-struct ConsumeRecord {
-  uint32_t client = 0;
-  TimeUs at_us = 0;
-  uint64_t id = 0;
-};
 
 struct History {
   std::vector<GrantRecord> grants;
@@ -39,6 +22,23 @@ struct History {
   std::vector<uint32_t> live_clients;
   uint32_t nodes = 0;
   std::vector<uint32_t> heal_nodes;
+};
+
+// Records what a simulated world reports.
+class HistoryRecorder final : public WorldObserver {
+ public:
+  void on_start(bool calm, TimeUs heal_us, TimeUs liveness_bound_us, uint32_t nodes) override {
+    history.calm = calm;
+    history.heal_us = heal_us;
+    history.liveness_bound_us = liveness_bound_us;
+    history.nodes = nodes;
+  }
+  void on_grant(const GrantRecord& g) override { history.grants.push_back(g); }
+  void on_consume(const ConsumeRecord& c) override { history.consumed.push_back(c); }
+  void on_heal(const std::vector<uint32_t>& nodes) override { history.heal_nodes = nodes; }
+  void on_live_client(uint32_t client) override { history.live_clients.push_back(client); }
+
+  History history;
 };
 
 }  // namespace rrseq

@@ -5,8 +5,10 @@ namespace rrseq {
 RunOutcome run_scenario(const Scenario& s, std::ostream* trace) {
   RunOutcome o;
   o.scenario = s;
-  o.world = run_world(s, trace);
-  o.report = check_history(o.world.history);
+  HistoryRecorder recorder;
+  o.world = run_world(s, recorder, trace);
+  o.history = std::move(recorder.history);
+  o.report = check_history(o.history);
   for (const auto& f : o.world.failures) {
     const size_t colon = f.find(": ");
     o.report.violations.push_back(Violation{f.substr(0, colon), f.substr(colon + 2), {}});

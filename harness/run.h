@@ -5,6 +5,7 @@
 #include <string>
 
 #include "harness/checker.h"
+#include "harness/history.h"
 #include "harness/sim_options.h"
 #include "transport_sim/world.h"
 
@@ -13,6 +14,7 @@ namespace rrseq {
 struct RunOutcome {
   Scenario scenario;
   WorldResult world;
+  History history;     // what the clients saw
   CheckReport report;  // world failures (codec, storage) are added as violations
   bool ok() const { return report.ok(); }
 };

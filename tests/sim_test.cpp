@@ -301,8 +301,8 @@ TEST(SimFaults, PartialStartLeavesANodeOutAndLivenessIsOwedByTheOthers) {
   EXPECT_EQ(r.world.stats.absent_nodes, 1u);
   EXPECT_EQ(r.world.stats.final_down, 1u);
   EXPECT_TRUE(traced(t.str(), "[0us] n2 is not started"));
-  EXPECT_EQ(r.world.history.heal_nodes, (std::vector<uint32_t>{0, 1}));
-  EXPECT_EQ(r.world.history.live_clients.size(), s.clients.size());
+  EXPECT_EQ(r.history.heal_nodes, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(r.history.live_clients.size(), s.clients.size());
   EXPECT_TRUE(safety_violations(r).empty()) << first_violation(r.report);
 }
 
@@ -317,8 +317,8 @@ TEST(SimFaults, PartialHealIsolatesAMinorityAndAClientCutFromTheMajorityIsNotOwe
   EXPECT_EQ(r.world.stats.final_down, 1u);
   EXPECT_TRUE(traced(t.str(), "n4 stays cut off from every other node"));
   EXPECT_TRUE(traced(t.str(), "c0 reaches only the minority"));
-  EXPECT_EQ(r.world.history.heal_nodes, (std::vector<uint32_t>{0, 2, 3}));
-  const auto& live = r.world.history.live_clients;
+  EXPECT_EQ(r.history.heal_nodes, (std::vector<uint32_t>{0, 2, 3}));
+  const auto& live = r.history.live_clients;
   EXPECT_EQ(std::count(live.begin(), live.end(), 0u), 0);
   EXPECT_EQ(live.size(), s.clients.size() - 1);
   EXPECT_TRUE(r.ok()) << first_violation(r.report);

@@ -107,8 +107,9 @@ struct ClientSlot {
 
 class World {
  public:
-  World(const Scenario& s, std::ostream* trace)
+  World(const Scenario& s, WorldObserver& observer, std::ostream* trace)
       : s_(s),
+        observer_(observer),
         trace_(trace),
         net_rng_(Rng::derive(s.seed, "net")),
         disk_rng_(Rng::derive(s.seed, "disk")),
@@ -129,10 +130,7 @@ class World {
   }
 
   WorldResult run() {
-    result_.history.calm = s_.calm;
-    result_.history.heal_us = s_.heal_us;
-    result_.history.liveness_bound_us = s_.liveness_bound_us;
-    result_.history.nodes = s_.nodes;
+    observer_.on_start(s_.calm, s_.heal_us, s_.liveness_bound_us, s_.nodes);
     // All nodes come up together, so none misses the others' first messages;
     // those a partial start leaves out stay down until a `restart` (if any).
     auto absent = [&](uint32_t n) {
@@ -683,7 +681,7 @@ class World {
         f.suspend();
       }
       drain_client(c);
-      result_.history.consumed.push_back(ConsumeRecord{c, now_, *id});
+      observer_.on_consume(ConsumeRecord{c, now_, *id});
       if (trace_) trace(client_name(c) + " got " + std::to_string(*id));
       slot.state = ClientSlot::State::thinking;
       Event e;
@@ -701,7 +699,7 @@ class World {
     ClientSlot& slot = clients_[c];
     ClientOutput out = slot.session->take_output();
     for (const auto& g : out.grants) {
-      result_.history.grants.push_back(GrantRecord{c, g.request, g.sent_us, g.received_us, g.from, g.to});
+      observer_.on_grant(GrantRecord{c, g.request, g.sent_us, g.received_us, g.from, g.to});
     }
     for (const auto& err : out.errors) trace(client_name(c) + " error: " + err);
     for (const auto& [server, req] : out.sends) {
@@ -1031,7 +1029,7 @@ class World {
     for (uint32_t n = 0; n < s_.nodes; ++n) {
       if (nodes_[n].up && !contains(part.final_isolated, n) && has_state(n)) majority_side.push_back(n);
     }
-    result_.history.heal_nodes = majority_side;
+    observer_.on_heal(majority_side);
     // A calm run stays calm: restarting its client would leave a gap (G5).
     if (s_.calm) return;
     for (uint32_t c = 0; c < clients_.size(); ++c) {
@@ -1044,11 +1042,12 @@ class World {
         }
         continue;
       }
-      result_.history.live_clients.push_back(c);
+      observer_.on_live_client(c);
     }
   }
 
   Scenario s_;
+  WorldObserver& observer_;
   std::ostream* trace_;
   Rng net_rng_;
   Rng disk_rng_;
@@ -1072,9 +1071,9 @@ class World {
 
 }  // namespace
 
-WorldResult run_world(const Scenario& s, std::ostream* trace) {
+WorldResult run_world(const Scenario& s, WorldObserver& observer, std::ostream* trace) {
   set_invariant_handler(&throw_invariant);
-  return World(s, trace).run();
+  return World(s, observer, trace).run();
 }
 
 }  // namespace rrseq

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/history.h"
+#include "transport_sim/observer.h"
 #include "transport_sim/scenario.h"
 
 namespace rrseq {
@@ -51,13 +51,13 @@ struct WorldStats {
 };
 
 struct WorldResult {
-  History history;
   WorldStats stats;
   uint64_t trace_hash = 0;
   std::vector<std::string> failures;  // broken invariants of the machinery itself (codec, storage)
 };
 
-// Runs one world. With `trace`, every event is written to it, one line each.
-WorldResult run_world(const Scenario& s, std::ostream* trace);
+// Runs one world, reporting what clients saw to `observer`. With `trace`,
+// every event is written to it, one line each.
+WorldResult run_world(const Scenario& s, WorldObserver& observer, std::ostream* trace);
 
 }  // namespace rrseq
