@@ -20,6 +20,7 @@ Result NodeHost::open(Env& env, HostConfig cfg, uint64_t rng_seed, TimeUs now, s
   cfg.node.lost_state = opened.lost_state;
   auto host = std::unique_ptr<NodeHost>(
       new NodeHost(std::move(cfg), std::move(storage), std::move(opened.state), rng_seed, now));
+  host->set_aside_ = opened.set_aside;
   // Said before anything the node logs.
   std::vector<HostLogLine> lines;
   for (auto& note : opened.notes) lines.push_back({HostLogLevel::info, std::move(note)});

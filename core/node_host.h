@@ -98,6 +98,8 @@ class NodeHost {
   bool stopped() const { return stopped_; }
   // Size of the log as of the last step on the network thread (0 in memory mode).
   uint64_t log_bytes() const { return log_bytes_; }
+  // Non-empty when open() found the log corrupt and set it aside: what and where.
+  const std::string& set_aside() const { return set_aside_; }
   // The log file's path; empty in memory mode.
   std::string log_path() const { return storage_ ? storage_->path() : std::string(); }
 
@@ -121,6 +123,7 @@ class NodeHost {
   uint64_t log_bytes_ = 0;
   std::map<ConnId, size_t> unanswered_;    // per client connection
   bool stopped_ = false;
+  std::string set_aside_;
   HostStats stats_;
   HostOutput out_;
 };

@@ -76,6 +76,7 @@ struct NodeSlot {
   uint64_t life = 0;
   SimEnv env;
   bool disk_stateless = true;  // durable mode, while down: nothing to recover from
+  bool byte_gone_bad = false;  // the corrupt-log fault damaged its log since it last started
   std::unique_ptr<NodeHost> host;
   std::optional<DiskJob> job;      // the host's disk job, until its disk_job_done event
   std::optional<TimeUs> timer_at;  // sim time of the pending timer event
@@ -414,6 +415,13 @@ class World {
       slot.up = false;
       return;
     }
+    // Crashes, power losses, holes and lost names never make a log look
+    // corrupt: only a byte the disk damaged below the sync mark may.
+    if (!slot.host->set_aside().empty() && !slot.byte_gone_bad) {
+      result_.failures.push_back("storage: " + node_name(n) + " found its log corrupt though no byte went bad: " +
+                                 slot.host->set_aside());
+    }
+    slot.byte_gone_bad = false;
     trace(node_name(n) + " starts (life " + std::to_string(slot.life) + ")");
     drain_node(n);
   }
@@ -451,6 +459,7 @@ class World {
     if (!slot.env.corrupt_byte(path, at).is_ok()) return;
     ++result_.stats.corrupt_logs;
     slot.disk_stateless = true;
+    slot.byte_gone_bad = true;
     audit_.forget(n);
     trace(node_name(n) + " log byte " + std::to_string(at) + " goes bad (synced up to " +
           std::to_string(log.synced_bytes) + ")");
