@@ -20,7 +20,7 @@ constexpr FaultName fault_names[] = {
     {"net", fault_net},     {"partition", fault_partition}, {"crash", fault_crash},
     {"disk", fault_disk},   {"amnesia", fault_amnesia},     {"disk-error", fault_disk_error},
     {"slow", fault_slow},   {"pause", fault_pause},         {"aimed", fault_aimed},
-    {"partial", fault_partial}};
+    {"partial", fault_partial}, {"stray-fence", fault_stray_fence}};
 // The first kinds draw from the scenario's main stream; kinds added later draw
 // from streams of their own, so the older kinds' seeds keep their scenarios.
 constexpr size_t main_stream_kinds = 5;
@@ -233,6 +233,94 @@ void add_aimed_amnesia(Scenario& s, Rng& rng, TimeUs span) {
   s.faults.push_back(std::move(mid));
 }
 
+// stray-fence: the five-node shape above the fence margin. A rejoin fences
+// fence_round_margin rounds above what its peers promised, so the far
+// proposer p of add_far_promise_wipe never gets a ballot above a later fence
+// by its own rounds. It gets one from a rejoin whose fence reaches p alone:
+// w is wiped, asks for its epoch while connected, and then only its link to p
+// works; p, cut off from the rest with a queued request, promises its own
+// rounds above each fence, so w's resent fence is refused and set higher each
+// time. w crashes in the middle of that rejoin, comes back and rejoins through
+// the others alone (low fences), promises p's next, far higher ballot, and is
+// wiped right after that promise: the far-promise shape follows.
+constexpr TimeUs stray_pump_min_us = 700'000;   // p's timed-out rounds (100, 200, 400 ms ...) refuse the fence
+constexpr TimeUs stray_pump_max_us = 950'000;   // within p's request timeout (1 s)
+constexpr TimeUs stray_rejoin_min_us = 50'000;  // w's second life rejoins through the others
+constexpr TimeUs stray_rejoin_max_us = 150'000;
+
+void add_stray_fence(Scenario& s, Rng& rng, TimeUs span) {
+  if (s.clients.empty() || s.nodes < 5) return;
+  std::vector<uint32_t> small;
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    if (s.clients[c].buf_size <= aimed_client_buf_max) small.push_back(c);
+  }
+  const uint32_t cp = small.empty() ? static_cast<uint32_t>(rng.below(s.clients.size()))
+                                    : small[rng.below(small.size())];
+  const uint32_t p = first_node(s.clients[cp], s.nodes);
+  const uint32_t w = other_node(rng, s.nodes, {p});
+  const uint32_t x = other_node(rng, s.nodes, {p, w});
+  std::optional<uint32_t> cq;
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    const uint32_t n = first_node(s.clients[c], s.nodes);
+    if (c != cp && n != p && n != w && n != x && !cq) cq = c;
+  }
+  const uint32_t q = cq ? first_node(s.clients[*cq], s.nodes) : other_node(rng, s.nodes, {p, w, x});
+  auto rest = [&](uint32_t n) { return n != p && n != w; };
+  auto lift = [&](TimeUs t, uint32_t a, uint32_t b) { s.faults.push_back({t, FaultKind::slow_link, a, b, 0}); };
+
+  // Every client stops; p's keeps one request queued at p (for up to 1 s).
+  const TimeUs t0 = rng.below(span / 3 + 1);
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    s.faults.push_back({c == cp ? t0 + rng.below(aimed_request_lead_max_us) : t0, FaultKind::client_crash, c, 0});
+  }
+  for (uint32_t n = 0; n < s.nodes; ++n) {
+    if (rest(n)) cut_both(s, t0, p, n);
+  }
+  // w's first life after the wipe: its epoch requests go out to everyone, then
+  // only p hears it (the answers still come back).
+  s.faults.push_back({t0, FaultKind::crash_wipe, w, 0});
+  const TimeUs r1 = t0 + rng.between(restart_min_us, aimed_restart_max_us);
+  s.faults.push_back({r1, FaultKind::restart, w, 0});
+  for (uint32_t n = 0; n < s.nodes; ++n) {
+    if (rest(n)) s.faults.push_back({r1 + 1, FaultKind::cut, w, n});
+  }
+  // Mid-rejoin crash; the next life reaches the others, not p.
+  const TimeUs t2 = t0 + rng.between(stray_pump_min_us, stray_pump_max_us);
+  s.faults.push_back({t2, FaultKind::crash_wipe, w, 0});
+  cut_both(s, t2, w, p);
+  for (uint32_t n = 0; n < s.nodes; ++n) {
+    if (rest(n)) lift(t2, w, n);
+  }
+  s.faults.push_back({t2 + rng.between(restart_min_us, aimed_restart_max_us), FaultKind::restart, w, 0});
+  // p's request has timed out by now; its client asks again, with w back in reach.
+  const TimeUs t3 = std::max(t2, t0 + aimed_request_lead_max_us + NodeConfig{}.request_timeout_us) +
+                    rng.between(stray_rejoin_min_us, stray_rejoin_max_us);
+  lift(t3, w, p);
+  lift(t3, p, w);
+  if (q < s.nodes) cut_both(s, t3, q, x);
+  const TimeUs request = rng.between(aimed_request_min_us, aimed_request_max_us);
+  const TimeUs heal = request + rng.between(aimed_heal_after_request_min_us, aimed_heal_after_request_max_us);
+  const TimeUs late = heal + rng.between(aimed_late_prepare_after_heal_min_us, aimed_late_prepare_after_heal_max_us);
+  s.faults.push_back({t3, FaultKind::slow_link, p, x, late});
+  FaultEvent wipe{t3, FaultKind::wipe_after_promise, w, p};
+  wipe.then.push_back({0, FaultKind::cut, w, p});
+  wipe.then.push_back({0, FaultKind::cut, p, w});
+  wipe.then.push_back({rng.between(restart_min_us, aimed_restart_max_us), FaultKind::restart, w, 0});
+  if (cq) wipe.then.push_back({request, FaultKind::client_restart, *cq, 0});
+  wipe.then.push_back({heal, FaultKind::heal, 0, 0});
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    if (c != cq && c != cp) {
+      wipe.then.push_back({late + rng.between(aimed_clients_back_min_us, aimed_clients_back_max_us),
+                           FaultKind::client_restart, c, 0});
+    }
+  }
+  s.faults.push_back(std::move(wipe));
+  s.faults.push_back({t3 + 1, FaultKind::client_restart, cp, 0});
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    s.faults.push_back({t3 + aimed_fallback_us, FaultKind::client_restart, c, 0});
+  }
+}
+
 // Nodes never started (some start late), and a minority that stays down or cut
 // off after the final heal; sometimes a client that reaches only that minority.
 void add_partial(Scenario& s, Rng& rng, TimeUs span) {
@@ -277,7 +365,7 @@ bool parse_faults(const std::string& text, uint32_t* out, std::string* error) {
                            [&](const FaultName& f) { return item == f.name; });
     if (it == std::end(fault_names)) {
       *error = "unknown fault kind '" + item +
-               "' (none, all, net, partition, crash, disk, amnesia, disk-error, slow, pause, aimed, partial)";
+               "' (none, all, net, partition, crash, disk, amnesia, disk-error, slow, pause, aimed, partial, stray-fence)";
       return false;
     }
     bits |= it->bit;
@@ -466,6 +554,7 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
       case fault_pause: add_pauses(s, r, span); break;
       case fault_aimed: add_aimed_amnesia(s, r, span); break;
       case fault_partial: add_partial(s, r, span); break;
+      case fault_stray_fence: add_stray_fence(s, r, span); break;
     }
   }
 

@@ -21,6 +21,10 @@ enum FaultBit : uint32_t {
   fault_partial = 256,  // nodes never started; a minority still down or isolated after the final heal
   fault_disk_error = 512,  // durable mode: fdatasync fails (EIO), disk full (ENOSPC)
   fault_all = 1023,
+  // Not in `all` (yet): a rejoin's fence reaches one node only and climbs there,
+  // then amnesia aimed at that far proposer (the five-node shape above the fence
+  // margin). It finds duplicates in the current protocol (README, rrseq-sim).
+  fault_stray_fence = 1024,
 };
 
 enum class StorageMode : uint8_t { any, memory, durable };
@@ -53,7 +57,7 @@ inline constexpr TimeUs sim_slow_sync_max_us = 150'000;
 inline constexpr uint32_t sim_sync_eio_ppm_max = 2'000;
 inline constexpr uint64_t sim_disk_full_room_bytes_max = 512;
 
-// "none", "all", or a comma list of net,partition,crash,disk,amnesia,slow,pause,aimed,partial,disk-error.
+// "none", "all", or a comma list of net,partition,crash,disk,amnesia,slow,pause,aimed,partial,disk-error,stray-fence.
 bool parse_faults(const std::string& text, uint32_t* out, std::string* error);
 std::string faults_name(uint32_t faults);
 

@@ -264,6 +264,46 @@ TEST(SimFaults, WipeAfterPromiseToAFarProposerFiresWithItsFollowUps) {
   EXPECT_TRUE(traced(t.str(), "n1 log: rejoined"));
 }
 
+// stray-fence from a seed: w's first rejoin after its wipe fences only p,
+// which refuses each resent fence until it stands far above the others; w
+// crashes mid-rejoin, rejoins through the others (a low fence), promises p's
+// far higher ballot and is wiped right after that promise.
+TEST(SimFaults, StrayFenceClimbsOnTheFarProposerAndTheWipeFollows) {
+  SimOptions o;
+  o.faults = fault_stray_fence;
+  o.nodes = 5;
+  std::ostringstream t;
+  const RunOutcome r = run_seed(277, o, &t);
+  EXPECT_EQ(r.world.stats.aimed_wipes, 1u);
+  EXPECT_EQ(r.world.stats.wipes, 3u);
+  EXPECT_TRUE(traced(t.str(), "n0 trigger fired: wipe-after-promise (serving)"));
+  EXPECT_TRUE(traced(t.str(), "n0 log: rejoined: epoch 2, 1 sequences, fence 1078."));
+  EXPECT_TRUE(traced(t.str(), "n0 -> n1 Promise{seq=orders b=3128.1.1 ok"));  // far above the fence
+  EXPECT_TRUE(traced(t.str(), "n0 log: rejoined: epoch 3, 1 sequences, fence 2109."));
+  // Not in `all`: the kind is opt-in until the protocol survives it.
+  uint32_t all = 0;
+  std::string error;
+  ASSERT_TRUE(parse_faults("all", &all, &error));
+  EXPECT_EQ(all & fault_stray_fence, 0u);
+  uint32_t named = 0;
+  ASSERT_TRUE(parse_faults("stray-fence", &named, &error));
+  EXPECT_EQ(named, uint32_t{fault_stray_fence});
+}
+
+// KNOWN BUG (found by stray-fence, not fixed): p's Accept at 3128 rests on
+// n0's forgotten promise; every node that knows n0's new epoch refuses it,
+// but p's own acceptor (cut off from n0's rejoin) accepts it. That minority
+// accept carries the highest ballot, so a later prepare quorum containing p
+// adopts its stale value over the one a majority accepted at 2111: IDs
+// 7713..7796 are granted twice. Enable once the protocol is fixed.
+TEST(SimFaults, DISABLED_StrayFenceSeed277KeepsG1) {
+  SimOptions o;
+  o.faults = fault_stray_fence;
+  o.nodes = 5;
+  const RunOutcome r = run_seed(277, o);
+  EXPECT_TRUE(r.ok()) << first_violation(r.report);
+}
+
 TEST(SimFaults, CrashInTheMiddleOfARejoin) {
   Scenario s = quiet(3);
   s.faults.push_back({200'000, FaultKind::crash_wipe, 0, 0});
