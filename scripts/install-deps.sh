@@ -14,6 +14,7 @@ packages=(
   gnuplot-nox            # bench/run.sh plot
   clang                  # scripts/fuzz.sh: libFuzzer targets (the main build stays GCC)
   libclang-rt-dev        # libFuzzer, AddressSanitizer and UBSan runtimes for clang
+  fiu-utils              # tests: a real fdatasync failing (EIO) under a real rrseq-server (libfiu preload)
 )
 
 missing=()

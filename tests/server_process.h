@@ -67,8 +67,10 @@ class ServerProcess {
   static constexpr milliseconds stop_grace{5'000};     // SIGTERM to exit, before SIGKILL
 
   // Runs `rrseq-server OPTIONS... ADDR DATA PEERS...`; ADDR may have port 0.
+  // `launcher` (a full path and its arguments) runs the server, as fiu-run does.
   ServerProcess(const std::vector<std::string>& options, const std::string& addr = "127.0.0.1:0",
-                const std::string& data = "", const std::vector<std::string>& peers = {}) {
+                const std::string& data = "", const std::vector<std::string>& peers = {},
+                const std::vector<std::string>& launcher = {}) {
     char tmpl[] = "/tmp/rrseq-server-log-XXXXXX";
     const int fd = ::mkstemp(tmpl);
     if (fd < 0) {
@@ -77,7 +79,8 @@ class ServerProcess {
     }
     ::close(fd);
     log_path_ = tmpl;
-    std::vector<std::string> argv = {std::string(RRSEQ_BIN_DIR) + "/rrseq-server"};
+    std::vector<std::string> argv = launcher;
+    argv.push_back(std::string(RRSEQ_BIN_DIR) + "/rrseq-server");
     argv.insert(argv.end(), options.begin(), options.end());
     argv.push_back(addr);
     argv.push_back(data);
@@ -156,13 +159,17 @@ class ServerProcess {
     }
     if (r == pid_) {
       pid_ = -1;
+      exit_status_ = status;
       return false;
     }
     return true;
   }
+  // After alive() saw it end: its exit code, or -1 if a signal ended it.
+  int exit_code() const { return WIFEXITED(exit_status_) ? WEXITSTATUS(exit_status_) : -1; }
 
  private:
   pid_t pid_ = -1;
+  int exit_status_ = 0;
   std::string log_path_;
   std::string address_;
   std::string error_;

@@ -1,6 +1,7 @@
 // rrseq-server ADDR PATH PEER [PEER...]: one node of an RRSeq cluster.
 #include <signal.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -157,15 +158,18 @@ int main(int argc, char** argv) {
     log_line(LogLevel::error, r.message());
     return 1;
   }
+  std::atomic<bool> failed{false};  // the server stopped itself: the SIGTERM below only wakes the waiter
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
+    if (failed) return;
     log_line(LogLevel::info, std::string("got ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
     server.stop();
   });
   const std::string failure = server.run();
   if (!failure.empty()) {
     log_line(LogLevel::error, "stopped: " + failure);
+    failed = true;
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
     return 1;
