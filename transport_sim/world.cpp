@@ -77,6 +77,9 @@ struct NodeSlot {
   SimEnv env;
   bool disk_stateless = true;  // durable mode, while down: nothing to recover from
   bool byte_gone_bad = false;  // the corrupt-log fault damaged its log since it last started
+  // Durable mode, while up: its state is on disk (recovered at start, or
+  // synced before it served). Until then a power loss takes it away.
+  bool state_on_disk = false;
   std::unique_ptr<NodeHost> host;
   std::optional<DiskJob> job;      // the host's disk job, until its disk_job_done event
   std::optional<TimeUs> timer_at;  // sim time of the pending timer event
@@ -422,17 +425,21 @@ class World {
                                  slot.host->set_aside());
     }
     slot.byte_gone_bad = false;
+    slot.state_on_disk = s_.durable && slot.host->node().acceptor().state().initialized;
     trace(node_name(n) + " starts (life " + std::to_string(slot.life) + ")");
     drain_node(n);
   }
 
   bool stateless(uint32_t n) const {
     const NodeSlot& slot = nodes_[n];
-    if (slot.up) return !slot.host->node().acceptor().state().initialized;
+    if (slot.up) return !slot.host->node().acceptor().state().initialized || (s_.durable && !slot.state_on_disk);
     return !s_.durable || slot.disk_stateless;
   }
 
   // The fault model: a majority of nodes never lacks state at the same time.
+  // A node whose state is not yet on disk lacks it: a power loss would take it
+  // (seed 17023: a wipe while another node's rejoin was unsynced, then a power
+  // loss, left two of three without state, and they founded a second cluster).
   bool may_lose_state(uint32_t victim) const {
     uint32_t already = 0;
     for (uint32_t n = 0; n < s_.nodes; ++n) already += (n != victim && stateless(n)) ? 1 : 0;
@@ -548,7 +555,10 @@ class World {
       e.life = slot.life;
       push(std::move(e));
     }
-    if (slot.host->node().serving()) founded_ = true;
+    if (slot.host->node().serving()) {
+      founded_ = true;
+      slot.state_on_disk = s_.durable;  // it serves only once its state is synced
+    }
     bool acked = false;
     bool proposed = false;
     bool promised_to_target = false;  // an ok Promise to the armed wipe's proposer
