@@ -80,6 +80,9 @@ struct NodeSlot {
   // Durable mode, while up: its state is on disk (recovered at start, or
   // synced before it served). Until then a power loss takes it away.
   bool state_on_disk = false;
+  // While down: its machine is up and refuses connections (the process died),
+  // or sends nothing at all (the machine is off). Drawn at each crash.
+  bool refuses_connections = false;
   std::unique_ptr<NodeHost> host;
   std::optional<DiskJob> job;      // the host's disk job, until its disk_job_done event
   std::optional<TimeUs> timer_at;  // sim time of the pending timer event
@@ -143,6 +146,7 @@ class World {
     for (uint32_t n = 0; n < s_.nodes; ++n) {
       if (absent(n)) {
         ++result_.stats.absent_nodes;
+        nodes_[n].refuses_connections = conn_rng_.below(2);  // installed but not running, or no machine yet
         trace(node_name(n) + " is not started");
       } else {
         power_on(n);
@@ -264,7 +268,10 @@ class World {
   void send_to_node(uint32_t from, bool from_client, uint64_t conn, uint32_t to, const Message& m) {
     NodeSlot& dst = nodes_[to];
     if (!dst.up) {
-      ++result_.stats.dropped;  // connection refused
+      ++result_.stats.dropped;
+      if (from_client && dst.refuses_connections && !client_blocked_[from * s_.nodes + to]) {
+        connection_lost(from, to);  // ECONNREFUSED, one link delay later
+      }
       return;
     }
     Event e;
@@ -517,18 +524,22 @@ class World {
   // the connection end, one link delay later. A machine that loses power sends
   // nothing, and they wait out their timeouts: either, by a draw of its own.
   void close_client_connections(uint32_t n) {
-    if (!conn_rng_.below(2)) return;
+    nodes_[n].refuses_connections = conn_rng_.below(2);
+    if (!nodes_[n].refuses_connections) return;
     for (uint32_t c = 0; c < clients_.size(); ++c) {
-      if (!clients_[c].up || client_blocked_[c * s_.nodes + n]) continue;
-      ++result_.stats.connections_lost;
-      Event e;
-      e.at = now_ + s_.net.delay_min_us + conn_rng_.below(s_.net.delay_min_us + 1);
-      e.type = EventType::conn_lost;
-      e.target = c;
-      e.life = clients_[c].life;
-      e.from = n;
-      push(std::move(e));
+      if (clients_[c].up && !client_blocked_[c * s_.nodes + n]) connection_lost(c, n);
     }
+  }
+
+  void connection_lost(uint32_t c, uint32_t n) {
+    ++result_.stats.connections_lost;
+    Event e;
+    e.at = now_ + s_.net.delay_min_us + conn_rng_.below(s_.net.delay_min_us + 1);
+    e.type = EventType::conn_lost;
+    e.target = c;
+    e.life = clients_[c].life;
+    e.from = n;
+    push(std::move(e));
   }
 
   void drain_node(uint32_t n, bool fault_injected = false) {

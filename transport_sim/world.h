@@ -24,7 +24,7 @@ struct WorldStats {
   uint64_t wipes = 0;
   uint64_t restarts = 0;
   uint64_t client_crashes = 0;
-  uint64_t connections_lost = 0;  // a client saw its connection to a crashed node close
+  uint64_t connections_lost = 0;  // a client saw its connection to a crashed node close, or refused
   uint64_t skipped_faults = 0;  // would have left a majority without state
   uint64_t syncs = 0;
   uint64_t slow_links = 0;      // slow-link changes applied
