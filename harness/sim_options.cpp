@@ -164,23 +164,63 @@ uint32_t first_node(const ClientSpec& c, uint32_t nodes) {
   return c.affinity ? home_server(sim_sequence, nodes) : c.first_server % nodes;
 }
 
-void add_far_promise_wipe(Scenario& s, Rng& rng, TimeUs span) {
-  // p's client should ask again soon: one with a small buffer where there is one.
+// The roles of the far-promise shape: client cp (one with a small buffer where
+// there is one, so it asks again soon) and its proposer p, the node w that
+// forgets its promise to p, the node x whose Prepare from p comes late, and the
+// proposer q (another client's first node) on the other side.
+struct FarRoles {
+  uint32_t cp = 0;
+  std::optional<uint32_t> cq;  // q's client, when there is one
+  uint32_t p = 0, w = 0, x = 0, q = 0;
+};
+
+FarRoles far_roles(const Scenario& s, Rng& rng) {
+  FarRoles r;
   std::vector<uint32_t> small;
   for (uint32_t c = 0; c < s.clients.size(); ++c) {
     if (s.clients[c].buf_size <= aimed_client_buf_max) small.push_back(c);
   }
-  const uint32_t cp = small.empty() ? static_cast<uint32_t>(rng.below(s.clients.size()))
-                                    : small[rng.below(small.size())];
-  const uint32_t p = first_node(s.clients[cp], s.nodes);
-  const uint32_t w = other_node(rng, s.nodes, {p});
-  const uint32_t x = other_node(rng, s.nodes, {p, w});
-  std::optional<uint32_t> cq;
+  r.cp = small.empty() ? static_cast<uint32_t>(rng.below(s.clients.size())) : small[rng.below(small.size())];
+  r.p = first_node(s.clients[r.cp], s.nodes);
+  r.w = other_node(rng, s.nodes, {r.p});
+  r.x = other_node(rng, s.nodes, {r.p, r.w});
   for (uint32_t c = 0; c < s.clients.size(); ++c) {
     const uint32_t n = first_node(s.clients[c], s.nodes);
-    if (c != cp && n != p && n != w && n != x && !cq) cq = c;
+    if (c != r.cp && n != r.p && n != r.w && n != r.x && !r.cq) r.cq = c;
   }
-  const uint32_t q = cq ? first_node(s.clients[*cq], s.nodes) : other_node(rng, s.nodes, {p, w, x});
+  r.q = r.cq ? first_node(s.clients[*r.cq], s.nodes) : other_node(rng, s.nodes, {r.p, r.w, r.x});
+  return r;
+}
+
+// From t on: w is wiped right after its next ok Promise to p and rejoins
+// without p; q's client asks again, the network heals while p's round is open
+// and p's Prepare to x is late, then the other clients come back (cp too,
+// unless `cp_back_later`).
+void add_far_promise_followups(Scenario& s, Rng& rng, const FarRoles& r, TimeUs t, bool cp_back_later) {
+  const TimeUs request = rng.between(aimed_request_min_us, aimed_request_max_us);
+  const TimeUs heal = request + rng.between(aimed_heal_after_request_min_us, aimed_heal_after_request_max_us);
+  const TimeUs late = heal + rng.between(aimed_late_prepare_after_heal_min_us, aimed_late_prepare_after_heal_max_us);
+  s.faults.push_back({t, FaultKind::slow_link, r.p, r.x, late});
+  FaultEvent wipe{t, FaultKind::wipe_after_promise, r.w, r.p};
+  // w's promise to p is already on its way; from now on w rejoins without p,
+  // so its fence does not reach the proposer that holds the forgotten promise.
+  wipe.then.push_back({0, FaultKind::cut, r.w, r.p});
+  wipe.then.push_back({0, FaultKind::cut, r.p, r.w});
+  wipe.then.push_back({rng.between(restart_min_us, aimed_restart_max_us), FaultKind::restart, r.w, 0});
+  if (r.cq) wipe.then.push_back({request, FaultKind::client_restart, *r.cq, 0});
+  wipe.then.push_back({heal, FaultKind::heal, 0, 0});
+  for (uint32_t c = 0; c < s.clients.size(); ++c) {
+    if (c != r.cq && !(cp_back_later && c == r.cp)) {
+      wipe.then.push_back({late + rng.between(aimed_clients_back_min_us, aimed_clients_back_max_us),
+                           FaultKind::client_restart, c, 0});
+    }
+  }
+  s.faults.push_back(std::move(wipe));
+}
+
+void add_far_promise_wipe(Scenario& s, Rng& rng, TimeUs span) {
+  const FarRoles roles = far_roles(s, rng);
+  const auto [cp, cq, p, w, x, q] = roles;
   const TimeUs t0 = rng.below(span / 2 + 1);
   for (uint32_t n = 0; n < s.nodes; ++n) {
     if (n != p && n != w) cut_both(s, t0, p, n);
@@ -192,25 +232,7 @@ void add_far_promise_wipe(Scenario& s, Rng& rng, TimeUs span) {
     s.faults.push_back({t0 + aimed_fallback_us, FaultKind::client_restart, c, 0});
   }
   const TimeUs t1 = t0 + rng.between(aimed_spin_min_us, aimed_spin_max_us);
-  const TimeUs request = rng.between(aimed_request_min_us, aimed_request_max_us);
-  const TimeUs heal = request + rng.between(aimed_heal_after_request_min_us, aimed_heal_after_request_max_us);
-  const TimeUs late = heal + rng.between(aimed_late_prepare_after_heal_min_us, aimed_late_prepare_after_heal_max_us);
-  s.faults.push_back({t1, FaultKind::slow_link, p, x, late});
-  FaultEvent wipe{t1, FaultKind::wipe_after_promise, w, p};
-  // w's promise to p is already on its way; from now on w rejoins without p,
-  // so its fence does not reach the proposer that holds the forgotten promise.
-  wipe.then.push_back({0, FaultKind::cut, w, p});
-  wipe.then.push_back({0, FaultKind::cut, p, w});
-  wipe.then.push_back({rng.between(restart_min_us, aimed_restart_max_us), FaultKind::restart, w, 0});
-  if (cq) wipe.then.push_back({request, FaultKind::client_restart, *cq, 0});
-  wipe.then.push_back({heal, FaultKind::heal, 0, 0});
-  for (uint32_t c = 0; c < s.clients.size(); ++c) {
-    if (c != cq) {
-      wipe.then.push_back({late + rng.between(aimed_clients_back_min_us, aimed_clients_back_max_us),
-                           FaultKind::client_restart, c, 0});
-    }
-  }
-  s.faults.push_back(std::move(wipe));
+  add_far_promise_followups(s, rng, roles, t1, /*cp_back_later=*/false);
 }
 
 void add_aimed_amnesia(Scenario& s, Rng& rng, TimeUs span) {
@@ -250,21 +272,8 @@ constexpr TimeUs stray_rejoin_max_us = 150'000;
 
 void add_stray_fence(Scenario& s, Rng& rng, TimeUs span) {
   if (s.clients.empty() || s.nodes < 5) return;
-  std::vector<uint32_t> small;
-  for (uint32_t c = 0; c < s.clients.size(); ++c) {
-    if (s.clients[c].buf_size <= aimed_client_buf_max) small.push_back(c);
-  }
-  const uint32_t cp = small.empty() ? static_cast<uint32_t>(rng.below(s.clients.size()))
-                                    : small[rng.below(small.size())];
-  const uint32_t p = first_node(s.clients[cp], s.nodes);
-  const uint32_t w = other_node(rng, s.nodes, {p});
-  const uint32_t x = other_node(rng, s.nodes, {p, w});
-  std::optional<uint32_t> cq;
-  for (uint32_t c = 0; c < s.clients.size(); ++c) {
-    const uint32_t n = first_node(s.clients[c], s.nodes);
-    if (c != cp && n != p && n != w && n != x && !cq) cq = c;
-  }
-  const uint32_t q = cq ? first_node(s.clients[*cq], s.nodes) : other_node(rng, s.nodes, {p, w, x});
+  const FarRoles roles = far_roles(s, rng);
+  const auto [cp, cq, p, w, x, q] = roles;
   auto rest = [&](uint32_t n) { return n != p && n != w; };
   auto lift = [&](TimeUs t, uint32_t a, uint32_t b) { s.faults.push_back({t, FaultKind::slow_link, a, b, 0}); };
 
@@ -298,23 +307,7 @@ void add_stray_fence(Scenario& s, Rng& rng, TimeUs span) {
   lift(t3, w, p);
   lift(t3, p, w);
   if (q < s.nodes) cut_both(s, t3, q, x);
-  const TimeUs request = rng.between(aimed_request_min_us, aimed_request_max_us);
-  const TimeUs heal = request + rng.between(aimed_heal_after_request_min_us, aimed_heal_after_request_max_us);
-  const TimeUs late = heal + rng.between(aimed_late_prepare_after_heal_min_us, aimed_late_prepare_after_heal_max_us);
-  s.faults.push_back({t3, FaultKind::slow_link, p, x, late});
-  FaultEvent wipe{t3, FaultKind::wipe_after_promise, w, p};
-  wipe.then.push_back({0, FaultKind::cut, w, p});
-  wipe.then.push_back({0, FaultKind::cut, p, w});
-  wipe.then.push_back({rng.between(restart_min_us, aimed_restart_max_us), FaultKind::restart, w, 0});
-  if (cq) wipe.then.push_back({request, FaultKind::client_restart, *cq, 0});
-  wipe.then.push_back({heal, FaultKind::heal, 0, 0});
-  for (uint32_t c = 0; c < s.clients.size(); ++c) {
-    if (c != cq && c != cp) {
-      wipe.then.push_back({late + rng.between(aimed_clients_back_min_us, aimed_clients_back_max_us),
-                           FaultKind::client_restart, c, 0});
-    }
-  }
-  s.faults.push_back(std::move(wipe));
+  add_far_promise_followups(s, rng, roles, t3, /*cp_back_later=*/true);
   s.faults.push_back({t3 + 1, FaultKind::client_restart, cp, 0});
   for (uint32_t c = 0; c < s.clients.size(); ++c) {
     s.faults.push_back({t3 + aimed_fallback_us, FaultKind::client_restart, c, 0});
