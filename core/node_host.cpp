@@ -105,14 +105,13 @@ void NodeHost::on_disk_job_done(const DiskJob& job, const Result& result, TimeUs
                                   std::to_string(log_bytes_) + " bytes");
     } else if (storage_->usable()) {
       // Failed before its rename (a full disk, say): the old log stays in use.
-      // Try again only once the log has grown as much again.
       ++stats_.compaction_errors;
-      compact_at_bytes_ = log_bytes_ + cfg_.compact_log_bytes;
       log(HostLogLevel::warn, "cannot compact the log, keeping the old one: " + result.message());
     } else {
       return stop("cannot compact the log: " + result.message());
     }
-    if (result.is_ok()) compact_at_bytes_ = log_bytes_ + cfg_.compact_log_bytes;
+    // The next compaction waits until the log has grown as much again.
+    compact_at_bytes_ = log_bytes_ + cfg_.compact_log_bytes;
     append(held_records_);
     held_records_.clear();
     if (stopped_) return;
