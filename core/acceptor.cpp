@@ -29,6 +29,14 @@ bool Acceptor::stale_voter(const Voter& v) const {
   return it != state_.live_epoch.end() && v.epoch < it->second;
 }
 
+std::vector<Voter> Acceptor::lives() const {
+  std::vector<Voter> v;
+  for (const auto& [node, epoch] : state_.live_epoch) {
+    if (node != self_ && epoch > 0) v.push_back(Voter{node, epoch});
+  }
+  return v;
+}
+
 void Acceptor::note_promise(const Ballot& b) { max_promised_ = std::max(max_promised_, b); }
 
 void Acceptor::recompute_max_promised() {
@@ -58,6 +66,7 @@ void Acceptor::on_prepare(const Prepare& m, Promise& reply, std::vector<StorageR
   reply.accepted = s.accepted;
   reply.value = s.value;
   reply.epoch = epoch();
+  reply.lives = lives();
 }
 
 void Acceptor::on_accept(const Accept& m, Accepted& reply, std::vector<StorageRecord>& records) {
@@ -87,6 +96,7 @@ void Acceptor::on_accept(const Accept& m, Accepted& reply, std::vector<StorageRe
   RRSEQ_INVARIANT(s.accepted <= s.promised && m.ballot >= binding, "an acceptor accepts at most what it promised");
   reply.ok = true;
   reply.promised = s.promised;
+  reply.lives = lives();
 }
 
 void Acceptor::on_classic_read(const ClassicRead& m, ClassicReadReply& reply) {

@@ -41,6 +41,8 @@ class Acceptor {
   // A voter from a life of its node that has since lost its state, as far as
   // this node knows: its promise may be forgotten and must not be counted.
   bool stale_voter(const Voter& v) const;
+  // The latest life of every other node this node knows of (Promise::lives).
+  std::vector<Voter> lives() const;
 
   const DurableState& state() const { return state_; }
   DurableState& mutable_state() { return state_; }

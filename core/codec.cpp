@@ -33,12 +33,13 @@ void fields(auto& ar, Is<PeerEpoch> auto& e) { ar(e.node); ar(e.seen); ar(e.live
 void fields(auto& ar, Is<Prepare> auto& m) { ar(m.seq); ar(m.ballot); }
 void fields(auto& ar, Is<Promise> auto& m) {
   ar(m.seq); ar(m.ballot); ar(m.ok); ar(m.promised); ar(m.accepted); ar(m.value); ar(m.epoch);
+  ar(m.lives, cluster_nodes_max);
 }
 void fields(auto& ar, Is<Accept> auto& m) {
   ar(m.seq); ar(m.ballot); ar(m.value); ar(m.next); ar(m.voters, cluster_nodes_max);
 }
 void fields(auto& ar, Is<Accepted> auto& m) {
-  ar(m.seq); ar(m.ballot); ar(m.ok); ar(m.promised); ar(m.epoch);
+  ar(m.seq); ar(m.ballot); ar(m.ok); ar(m.promised); ar(m.epoch); ar(m.lives, cluster_nodes_max);
 }
 void fields(auto& ar, Is<ClassicRead> auto& m) { ar(m.seq); ar(m.op); }
 void fields(auto& ar, Is<ClassicReadReply> auto& m) { ar(m.seq); ar(m.op); ar(m.value); }

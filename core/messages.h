@@ -38,6 +38,9 @@ struct Promise {
   Ballot accepted;   // ballot of the accepted value (zero: none yet)
   uint64_t value = 0;  // next ID to grant; 0 when nothing was accepted
   uint32_t epoch = 0;  // the acceptor's epoch when it promised
+  // Every other node's latest life this acceptor knows of (nonzero epochs):
+  // the proposer never counts a promise from an earlier life (proposer.h).
+  std::vector<Voter> lives;
 
   bool operator==(const Promise&) const = default;
 };
@@ -59,6 +62,7 @@ struct Accepted {
   bool ok = false;
   Ballot promised;
   uint32_t epoch = 0;  // the acceptor's epoch; with Accept::next, this ack is a promise
+  std::vector<Voter> lives;  // as in Promise
 
   bool operator==(const Accepted&) const = default;
 };

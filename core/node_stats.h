@@ -24,6 +24,7 @@ struct NodeStats {
   uint64_t round_timeouts = 0;    // rounds without a quorum by their deadline
   uint64_t retries = 0;           // rounds started for requests whose previous round failed
   uint64_t nacks_sent = 0;        // prepares and accepts this acceptor refused
+  uint64_t stale_answers_dropped = 0;  // promises and acks not counted: from a node's earlier life
 };
 
 }  // namespace rrseq

@@ -11,9 +11,39 @@ void Proposer::broadcast(const Message& m, ProposerOutput& out) {
   for (uint32_t n = 0; n < cfg_.nodes; ++n) out.sends.push_back(PeerSend{n, m});
 }
 
-bool Proposer::count_ack(Round& r, uint32_t from, uint32_t epoch) {
+// Why a promise from an earlier life must not count even where no acceptor
+// has refused it yet: any accept quorum we form meets the final fence majority
+// of that node's next life (a majority of the other nodes) in some voter r. If
+// r promised before that fence reached it, the fence had to climb above our
+// ballot, which the new life then refuses below; if after, r knew the new life
+// and told us here. So an accept resting on a forgotten promise is either
+// below the new life's fence (which keeps the promise for it) or never sent;
+// none is ever accepted to outrank a chosen value in a later read-repair
+// (issue 9, the stray-fence duplicate).
+void Proposer::learn_life(Round& r, const Voter& life) {
+  if (life.node >= cfg_.nodes || life.epoch <= r.lives[life.node]) return;
+  r.lives[life.node] = life.epoch;
+  const uint32_t bit = 1u << life.node;
+  if ((r.acks & bit) && r.epochs[life.node] < life.epoch) {
+    r.acks &= ~bit;
+    ++stats_.stale_answers_dropped;
+  }
+}
+
+void Proposer::learn_local_lives(Round& r) {
+  for (const Voter& life : local_.lives()) learn_life(r, life);
+}
+
+bool Proposer::count_ack(Round& r, uint32_t from, uint32_t epoch, const std::vector<Voter>& lives) {
+  if (from >= cfg_.nodes) return false;
+  learn_life(r, Voter{from, epoch});
+  for (const Voter& life : lives) learn_life(r, life);
   const uint32_t bit = 1u << from;
-  if (from >= cfg_.nodes || (r.acks & bit)) return false;  // duplicate answers count once
+  if (r.acks & bit) return false;  // duplicate answers count once
+  if (epoch < r.lives[from]) {
+    ++stats_.stale_answers_dropped;
+    return false;
+  }
   r.acks |= bit;
   RRSEQ_INVARIANT(static_cast<uint32_t>(__builtin_popcount(r.acks)) <= cfg_.nodes, "acks at most nodes");
   r.epochs[from] = epoch;
@@ -55,6 +85,7 @@ void Proposer::maybe_start(const std::string& name, Seq& s, TimeUs now, Proposer
   Round r;
   r.phase_started_us = now;
   r.deadline_us = now + round_timeout_us();
+  learn_local_lives(r);
   if (s.orphan) {  // its requests ride first, in their order
     r.own_ballot = s.orphan->ballot;
     r.own_base = s.orphan->base;
@@ -113,7 +144,7 @@ void Proposer::on_promise(uint32_t from, const Promise& m, TimeUs now, ProposerO
     r.best_accepted = m.accepted;
     r.best_value = m.value;
   }
-  if (count_ack(r, from, m.epoch)) {
+  if (count_ack(r, from, m.epoch, m.lives)) {
     note_phase_done(r, now);
     r.base = std::max<uint64_t>(r.best_value, 1);  // a fresh sequence starts at 1
     if (r.own_ballot && r.best_accepted == *r.own_ballot && r.best_value == r.own_value) {
@@ -149,6 +180,7 @@ void Proposer::start_write(const std::string& name, Seq& s, TimeUs now, Proposer
   ++stats_.accept_phases;
   r.phase = Phase::write;
   r.acks = 0;
+  learn_local_lives(r);
   r.phase_started_us = now;
   r.deadline_us = now + round_timeout_us();
   if (cfg_.protocol == Protocol::ballot) {
@@ -174,7 +206,7 @@ void Proposer::on_accepted(uint32_t from, const Accepted& m, TimeUs now, Propose
     fail_round(*s, now);
     return;
   }
-  if (count_ack(*s->round, from, m.epoch)) {
+  if (count_ack(*s->round, from, m.epoch, m.lives)) {
     note_phase_done(*s->round, now);
     finish(m.seq, *s, now, out);
   }

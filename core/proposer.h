@@ -68,6 +68,9 @@ class Proposer {
     uint64_t op = 0;    // classic protocol
     uint32_t acks = 0;  // bit per node that answered this phase
     std::array<uint32_t, cluster_nodes_max> epochs{};  // of each counted answer (Voter::epoch)
+    // Each node's latest life known to this round, from the local acceptor and
+    // the answers (Promise::lives): an answer from an earlier life never counts.
+    std::array<uint32_t, cluster_nodes_max> lives{};
     Ballot best_accepted;
     uint64_t best_value = 0;
     uint64_t base = 0;  // first ID of the range being written
@@ -117,8 +120,11 @@ class Proposer {
 
   void maybe_start(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
   void broadcast(const Message& m, ProposerOutput& out);
-  // Counts `from` once; true when this answer completes a majority.
-  bool count_ack(Round& r, uint32_t from, uint32_t epoch = 0);
+  // Counts `from` once; true when this answer completes a majority. What the
+  // answer knows of later lives first uncounts answers from earlier ones.
+  bool count_ack(Round& r, uint32_t from, uint32_t epoch = 0, const std::vector<Voter>& lives = {});
+  void learn_life(Round& r, const Voter& life);
+  void learn_local_lives(Round& r);
   static std::vector<Voter> voters(const Round& r);
   void start_write(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
   void finish(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);

@@ -20,11 +20,11 @@ enum FaultBit : uint32_t {
   fault_aimed = 128,    // amnesia aimed at weak spots: after a promise to a far proposer, twice, mid-rejoin
   fault_partial = 256,  // nodes never started; a minority still down or isolated after the final heal
   fault_disk_error = 512,  // durable mode: fdatasync fails (EIO), disk full (ENOSPC)
-  fault_all = 1023,
-  // Not in `all` (yet): a rejoin's fence reaches one node only and climbs there,
-  // then amnesia aimed at that far proposer (the five-node shape above the fence
-  // margin). It finds duplicates in the current protocol (README, rrseq-sim).
+  // Five nodes and more: a rejoin's fence reaches one node only and climbs
+  // there, then amnesia aimed at that far proposer (the five-node shape above
+  // the fence margin).
   fault_stray_fence = 1024,
+  fault_all = 2047,
 };
 
 enum class StorageMode : uint8_t { any, memory, durable };

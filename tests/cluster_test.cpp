@@ -233,6 +233,14 @@ TEST_F(ClusterTest, ClientFailsOverWhenAMinorityStops) {
   auto c = client("failover", 0);  // starts at node 0
   ASSERT_TRUE(c);
   std::vector<uint64_t> ids = take(*c, 100);
+  // Every node serves before two stop: a node still joining when the others
+  // stop cannot join without them (a majority of the other nodes), and a
+  // minority stopping must then leave a serving majority.
+  for (const std::string& addr : cluster_->addresses()) {
+    auto one = client("ready", 0, {addr});
+    ASSERT_TRUE(one);
+    ASSERT_EQ(take(*one, 1).size(), 1u) << addr << " does not serve";
+  }
   cluster_->kill_node(0);
   cluster_->kill_node(1);
   std::vector<uint64_t> more = take(*c, 100);

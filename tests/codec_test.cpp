@@ -73,9 +73,9 @@ std::vector<Message> examples() {
   const Ballot hi{UINT64_MAX, UINT32_MAX, UINT64_MAX};
   return {
       Prepare{"orders", b},
-      Promise{"orders", b, true, hi, Ballot{6, 0, 1}, 42, 3},
+      Promise{"orders", b, true, hi, Ballot{6, 0, 1}, 42, 3, {Voter{1, 2}, Voter{6, UINT32_MAX}}},
       Accept{"a.b-c_D9", b, id_max, hi, {Voter{0, 1}, Voter{4, UINT32_MAX}}},
-      Accepted{"x", b, false, hi, 7},
+      Accepted{"x", b, false, hi, 7, {Voter{2, 5}}},
       ClassicRead{"s", 99},
       ClassicReadReply{"s", 99, 1000},
       ClassicWrite{"s", 100, 2000},
@@ -399,7 +399,7 @@ TEST(CodecRejects, ClientRequestForMoreThanTheRangeLimit) {
 TEST(CodecRejects, WrongVersion) {
   std::string frame = encode_frame(EpochRequest{1});
   frame[0] = static_cast<char>(wire_version + 1);
-  EXPECT_EQ(rejection(frame), "header offset 0: wrong version 3 (expected 2)");
+  EXPECT_EQ(rejection(frame), "header offset 0: wrong version 4 (expected 3)");
 }
 
 TEST(CodecRejects, UnknownMessageType) {

@@ -295,8 +295,8 @@ TEST(Node, StaleAnswersToAnOlderRoundAreNotCounted) {
   c.request(0, 1, 1);
   // Deliver only the prepares, and answer them with a forged promise for another ballot.
   NodeOutput out = c.nodes[0]->take_output();
-  c.nodes[0]->on_peer_message(1, Promise{"s", Ballot{99, 0, 0}, true, Ballot{99, 0, 0}, Ballot{}, 0}, 0);
-  c.nodes[0]->on_peer_message(2, Promise{"s", Ballot{99, 0, 0}, true, Ballot{99, 0, 0}, Ballot{}, 0}, 0);
+  c.nodes[0]->on_peer_message(1, Promise{"s", Ballot{99, 0, 0}, true, Ballot{99, 0, 0}, Ballot{}, 0, 0, {}}, 0);
+  c.nodes[0]->on_peer_message(2, Promise{"s", Ballot{99, 0, 0}, true, Ballot{99, 0, 0}, Ballot{}, 0, 0, {}}, 0);
   EXPECT_TRUE(c.nodes[0]->take_output().peer_sends.empty());  // no accept went out
   for (auto& p : out.peer_sends) c.queue.push_back({0, p.to, std::move(p.msg)});
   c.settle();

@@ -98,43 +98,123 @@ TEST(ProtocolAudit, ANewLifeAboveItsEarlierPromisesPasses) {
   EXPECT_TRUE(audit.failures().empty());
 }
 
-// Issue 9's hole at message level: node 2 promised ballot 5 to node 4, lost its
-// state, rejoined with a lower fence, and accepted node 3's ballot 4.
-TEST(ProtocolAudit, AcceptBelowAPromiseOfAnEarlierLifeIsReported) {
+Promise promise_in(const Ballot& b, uint32_t epoch) {
+  Promise p = promise(b);
+  p.epoch = epoch;
+  return p;
+}
+Accept counting(const Ballot& b, std::vector<Voter> voters) {
+  Accept a = accept(b, 10);
+  a.voters = std::move(voters);
+  return a;
+}
+
+// Issue 9's hole at message level: node 2 promised ballot 5 to node 4, node
+// 4's accept counted that promise, node 2 lost its state, rejoined with a
+// lower fence (epoch 1), and promised node 3's ballot 4.
+TEST(ProtocolAudit, AnswerBelowAnAcceptCountingAnEarlierLifeIsReported) {
   ProtocolAudit audit(5);
   const Ballot far{5, 4, 1};
   const Ballot near{4, 3, 1};
-  audit.on_send(2, promise(far));
+  audit.on_send(2, promise_in(far, 0));
+  audit.on_send(4, counting(far, {{2, 0}, {4, 0}, {0, 0}}));
   audit.forget(2);
-  audit.on_send(2, promise(near));  // the new life promises below: already reported
-  audit.on_send(2, accepted(near));
+  audit.on_send(2, promise_in(near, 1));
   ASSERT_EQ(audit.failures().size(), 1u);
-  EXPECT_EQ(audit.failures()[0].rfind("amnesia: n2 sent a promise for s at ballot 4.3.1 after losing its state", 0),
+  EXPECT_EQ(audit.failures()[0].rfind("amnesia: n2 sent a promise for s at ballot 4.3.1 in epoch 1, below an accept "
+                                      "at 5.4.1 that counted its promise from epoch 0", 0),
             0u)
       << audit.failures()[0];
 }
 
-// The proposer a node promised itself died with that life: nobody can count it.
-TEST(ProtocolAudit, APromiseAnEarlierLifeGaveItselfIsNotHeldAgainstTheNext) {
+// The same contradiction the other way round: the accept is sent after the
+// new life answered below it (a delayed proposer).
+TEST(ProtocolAudit, AcceptCountingAnEarlierLifeAboveItsNewAnswersIsReported) {
   ProtocolAudit audit(5);
-  audit.on_send(1, promise(b2), 0);
-  audit.on_send(1, promise(b3), 1);
-  audit.forget(1);
-  audit.on_send(1, accepted(b2), 0);  // below its promise to itself, not to node 0
-  EXPECT_TRUE(audit.failures().empty());
+  const Ballot far{5, 4, 1};
+  const Ballot near{4, 3, 1};
+  audit.on_send(2, promise_in(far, 0));
+  audit.forget(2);
+  audit.on_send(2, promise_in(near, 1));
+  EXPECT_TRUE(audit.failures().empty());  // nobody counted the forgotten promise yet
+  audit.on_send(4, counting(far, {{2, 0}, {4, 0}, {0, 0}}));
+  ASSERT_EQ(audit.failures().size(), 1u);
+  EXPECT_EQ(audit.failures()[0].rfind("amnesia: an accept for s at ballot 5.4.1 counted n2's promise from epoch 0, "
+                                      "but in epoch 1 it answered ok at 4.3.1", 0),
+            0u)
+      << audit.failures()[0];
 }
 
+// A forgotten promise that no accept counts binds nobody; nor does an accept
+// counting the new life, or one below what the new life answered.
+TEST(ProtocolAudit, AForgottenPromiseNoAcceptCountsIsNotHeldAgainstTheNextLife) {
+  ProtocolAudit audit(5);
+  const Ballot far{5, 4, 1};
+  const Ballot near{4, 3, 1};
+  const Ballot low{3, 3, 1};
+  audit.on_send(2, promise_in(far, 0));
+  audit.on_send(4, counting(low, {{2, 0}, {4, 0}, {0, 0}}));
+  audit.forget(2);
+  audit.on_send(2, promise_in(near, 1));
+  audit.on_send(3, counting(near, {{2, 1}, {3, 0}, {1, 0}}));
+  audit.on_send(4, counting(Ballot{6, 4, 1}, {{2, 1}, {4, 0}, {0, 0}}));
+  EXPECT_TRUE(audit.failures().empty()) << audit.failures()[0];
+}
+
+FenceReply fence_ok(const Ballot& f) {
+  FenceReply r;
+  r.ok = true;
+  r.ballot = f;
+  r.max_promised = f;
+  return r;
+}
+
+// Node 3 rejoins with fence b3, granted by node 1, and serves (it answers
+// ok): node 1's later lives must stay above b3, however often it is wiped.
 TEST(ProtocolAudit, AFenceGrantedInAnEarlierLifeIsRemembered) {
   ProtocolAudit audit(5);
-  FenceReply f;
-  f.ok = true;
-  f.max_promised = b3;
-  audit.on_send(1, f);
+  audit.on_send(3, FenceRequest{1, b3});
+  audit.on_send(1, fence_ok(b3));
+  audit.on_send(3, promise_in(Ballot{4, 0, 1}, 1));  // the rejoin completed with b3
   audit.forget(1);
   audit.forget(1);  // wiped twice: the first life still counts
   audit.on_send(1, accepted(b2));
   ASSERT_EQ(audit.failures().size(), 1u);
   EXPECT_NE(audit.failures()[0].find("(2 times)"), std::string::npos) << audit.failures()[0];
+  EXPECT_NE(audit.failures()[0].find("granted the fence " + b3.str()), std::string::npos) << audit.failures()[0];
+}
+
+// The other order: node 1's new life answers below the fence first, then the
+// rejoin it granted completes.
+TEST(ProtocolAudit, AFenceCompletedAfterItsGranterForgotIsReported) {
+  ProtocolAudit audit(5);
+  audit.on_send(3, FenceRequest{1, b3});
+  audit.on_send(1, fence_ok(b3));
+  audit.forget(1);
+  audit.on_send(1, accepted(b2));
+  EXPECT_TRUE(audit.failures().empty());
+  audit.on_send(3, promise_in(Ballot{4, 0, 1}, 1));
+  ASSERT_EQ(audit.failures().size(), 1u);
+  EXPECT_EQ(audit.failures()[0].rfind("amnesia: n1 sent an ok answer at ballot " + b2.str(), 0), 0u)
+      << audit.failures()[0];
+}
+
+// A fence whose rejoin was cut short (node 3 crashed, or moved on to a higher
+// fence before serving) was relied on by nobody.
+TEST(ProtocolAudit, AFenceOfARejoinCutShortBindsNobody) {
+  ProtocolAudit audit(5);
+  const Ballot higher{9, 3, 1};
+  audit.on_send(3, FenceRequest{1, b3});
+  audit.on_send(1, fence_ok(b3));
+  audit.on_send(3, FenceRequest{2, higher});  // completes with `higher`, which node 1 never granted
+  audit.on_send(3, promise_in(Ballot{10, 0, 1}, 1));
+  audit.forget(1);
+  audit.on_send(1, accepted(b2));
+  audit.on_send(0, FenceRequest{3, Ballot{12, 0, 1}});
+  audit.on_send(1, fence_ok(Ballot{12, 0, 1}));
+  audit.forget(0);  // node 0 crashed mid-rejoin
+  audit.on_send(0, promise_in(Ballot{4, 0, 1}, 2));
+  EXPECT_TRUE(audit.failures().empty()) << audit.failures()[0];
 }
 
 }  // namespace

@@ -317,23 +317,22 @@ TEST(SimFaults, StrayFenceClimbsOnTheFarProposerAndTheWipeFollows) {
   EXPECT_TRUE(traced(t.str(), "n0 log: rejoined: epoch 2, 1 sequences, fence 1078."));
   EXPECT_TRUE(traced(t.str(), "n0 -> n1 Promise{seq=orders b=3128.1.1 ok"));  // far above the fence
   EXPECT_TRUE(traced(t.str(), "n0 log: rejoined: epoch 3, 1 sequences, fence 2109."));
-  // Not in `all`: the kind is opt-in until the protocol survives it.
   uint32_t all = 0;
   std::string error;
   ASSERT_TRUE(parse_faults("all", &all, &error));
-  EXPECT_EQ(all & fault_stray_fence, 0u);
+  EXPECT_EQ(all & fault_stray_fence, uint32_t{fault_stray_fence});
   uint32_t named = 0;
   ASSERT_TRUE(parse_faults("stray-fence", &named, &error));
   EXPECT_EQ(named, uint32_t{fault_stray_fence});
 }
 
-// KNOWN BUG (found by stray-fence, not fixed): p's Accept at 3128 rests on
-// n0's forgotten promise; every node that knows n0's new epoch refuses it,
-// but p's own acceptor (cut off from n0's rejoin) accepts it. That minority
-// accept carries the highest ballot, so a later prepare quorum containing p
-// adopts its stale value over the one a majority accepted at 2111: IDs
-// 7713..7796 are granted twice. Enable once the protocol is fixed.
-TEST(SimFaults, DISABLED_StrayFenceSeed277KeepsG1) {
+// Found by stray-fence on 2004a83: p's Accept at 3128 rested on n0's
+// forgotten promise; every node that knew n0's new epoch refused it, but p's
+// own acceptor accepted it, and that minority accept outranked the value a
+// majority accepted at 2111 in a later read-repair: IDs 7713..7796 granted
+// twice. n4, whose promise p counted, knew n0's new life (it was fenced): its
+// Promise now says so (Promise::lives) and p drops n0's old promise.
+TEST(SimFaults, StrayFenceSeed277KeepsG1) {
   SimOptions o;
   o.faults = fault_stray_fence;
   o.nodes = 5;

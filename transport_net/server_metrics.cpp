@@ -43,6 +43,9 @@ std::string render_server_metrics(const Node& node, const ServerGauges& g, const
   m.counter("rrseq_retries_total", "Rounds started again after the sequence's previous round failed.",
             st.retries);
   m.counter("rrseq_nacks_sent_total", "Prepares and accepts this node's acceptor refused.", st.nacks_sent);
+  m.counter("rrseq_stale_answers_dropped_total",
+            "Promises and accept acks not counted: sent by a node in a life it has since replaced.",
+            st.stale_answers_dropped);
   m.gauge("rrseq_queued_requests", "Client requests waiting for a round.", static_cast<double>(node.queued_requests()));
 
   m.gauge("rrseq_peers", "Other nodes in the cluster.", g.peers);

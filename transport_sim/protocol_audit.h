@@ -7,13 +7,18 @@
 //   "promise:" a node answers ok below a ballot it promised for that sequence,
 //              or below a fence it granted a rejoining peer (promises leave a
 //              node only once durable, so it must keep them across restarts).
-//   "amnesia:" a node that lost its state answers ok, in a later life, below a
-//              ballot it promised (or a fence it granted) in an earlier one: a
-//              proposer that still holds the old promise can count it, so the
-//              new life must not contradict it (issue 9's five-node duplicate).
+//   "amnesia:" a node that lost its state answers ok, in a later life, below
+//              a fence it granted in an earlier one to a rejoin that completed
+//              with it (the rejoining node answered ok after sending it; a
+//              fence of a rejoin cut short binds nobody); or an Accept at ballot B
+//              counts the promise of a node's earlier life (Accept::voters)
+//              while a later life of that node answers ok below B, in either
+//              order: the quorum behind B and the new life contradict each
+//              other (issue 9's five-node duplicate). A forgotten promise that
+//              no accept counts binds nobody (proposer.cpp, learn_life).
 #include <cstdint>
-#include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,13 +30,11 @@ namespace rrseq {
 
 class ProtocolAudit {
  public:
-  explicit ProtocolAudit(uint32_t nodes) : nodes_(nodes), earlier_(nodes), lives_lost_(nodes, 0) {}
+  explicit ProtocolAudit(uint32_t nodes) : nodes_(nodes), fence_sent_(nodes), lives_lost_(nodes, 0) {}
 
-  // Node `from` sent `m` to node `to` (itself included; unknown_node: some peer).
-  static constexpr uint32_t unknown_node = std::numeric_limits<uint32_t>::max();
-  void on_send(uint32_t from, const Message& m, uint32_t to = unknown_node);
-  // Node `n` lost its state (memory mode restart, wiped disk). Its current life's
-  // promises are kept as its earlier lives' ones, which its next lives must honour.
+  // Node `from` sent `m` (to a peer or to itself).
+  void on_send(uint32_t from, const Message& m);
+  // Node `n` lost its state (memory mode restart, wiped disk).
   void forget(uint32_t n);
   const std::vector<std::string>& failures() const { return failures_; }
 
@@ -39,18 +42,29 @@ class ProtocolAudit {
   struct Kept {
     std::map<std::string, Ballot> promised;  // per sequence, the highest promise sent
     Ballot fence;                            // the highest fence granted
-    // What an earlier life must answer for: promises to other nodes only, since
-    // the proposer a node promised itself died with that life.
-    std::map<std::string, Ballot> promised_to_peers;
   };
+  // Per (node, sequence), keyed by the node's epoch (the life's Voter::epoch).
+  using ByEpoch = std::map<uint32_t, Ballot>;
+  using NodeSeq = std::pair<uint32_t, std::string>;
   void one_value_per_ballot(uint32_t from, const Accept& a);
   void check_kept(uint32_t from, const std::string& seq, const Ballot& b, const char* what);
-  void check_earlier_lives(uint32_t from, const std::string& seq, const Ballot& b, const char* what);
+  using NodeLife = std::pair<uint32_t, uint32_t>;  // node, lives it had lost then
+  void complete_fence(const Ballot& fence);
+  void check_earlier_fences(uint32_t from, const Ballot& b, const char* what);
+  void report_fence(const NodeLife& granter, const Ballot& fence, const Ballot& b, const char* what);
+  void on_answer(uint32_t from, uint32_t epoch, const std::string& seq, const Ballot& b, const char* what);
+  void on_counted(const Accept& a, const Voter& v);
+  void report_amnesia(const std::string& text);
   static Ballot highest(const Kept& k, const std::string& seq);
 
   std::vector<Kept> nodes_;
-  std::vector<Kept> earlier_;          // per node, merged over the lives it lost
+  std::vector<Ballot> fence_sent_;     // per node, its current life's latest fence while rejoining
   std::vector<uint32_t> lives_lost_;   // per node
+  std::map<Ballot, std::vector<NodeLife>> granted_;  // fence -> who answered it ok, in which life
+  std::set<Ballot> completed_;                       // fences whose rejoin completed with them
+  std::map<NodeLife, Ballot> lowest_in_life_;        // lowest ballot answered ok in that life
+  std::map<NodeSeq, ByEpoch> counted_;    // highest Accept ballot counting that life's promise
+  std::map<NodeSeq, ByEpoch> lowest_ok_;  // lowest ballot that life answered ok
   bool amnesia_reported_ = false;
   std::map<std::pair<std::string, Ballot>, uint64_t> proposed_;  // (sequence, ballot) -> value
   bool ballot_reported_ = false;

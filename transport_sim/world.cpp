@@ -575,7 +575,7 @@ class World {
     bool promised_to_target = false;  // an ok Promise to the armed wipe's proposer
     for (const auto& ps : out.peer_sends) {
       if (trace_) trace(node_name(n) + " -> " + node_name(ps.to) + " " + describe(ps.msg));
-      audit_.on_send(n, ps.msg, ps.to);
+      audit_.on_send(n, ps.msg);
       acked |= is_ack(ps.msg);
       proposed |= std::holds_alternative<Accept>(ps.msg);
       if (slot.armed && slot.armed->kind == FaultKind::wipe_after_promise && ps.to == slot.armed->b) {

@@ -25,9 +25,9 @@ const Ballot b2{4, 2, make_incarnation(0, 1)};
 std::vector<std::pair<std::string, Message>> frames() {
   return {
       {"prepare", Prepare{"orders", b1}},
-      {"promise", Promise{"orders", b1, true, b1, b2, 1001, 2}},
+      {"promise", Promise{"orders", b1, true, b1, b2, 1001, 2, {Voter{2, 3}}}},
       {"accept", Accept{"orders", b1, 2001, b2, {Voter{0, 2}, Voter{1, 0}}}},
-      {"accepted", Accepted{"orders", b1, false, b2, 2}},
+      {"accepted", Accepted{"orders", b1, true, b2, 2, {Voter{0, 1}}}},
       {"classic-read", ClassicRead{"orders", 7}},
       {"classic-read-reply", ClassicReadReply{"orders", 7, 100}},
       {"classic-write", ClassicWrite{"orders", 8, 200}},
