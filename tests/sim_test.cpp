@@ -144,9 +144,17 @@ TEST(Sim, AWipeWhileAnotherNodesStateIsUnsyncedIsSkipped) {
   s.disk.sync_spread_us = 0;
   s.faults.push_back({1'500'000, FaultKind::crash_wipe, 0, 0});
   s.faults.push_back({1'510'000, FaultKind::restart, 0, 0});
-  s.faults.push_back({1'850'000, FaultKind::crash_wipe, 1, 0});  // n0 rejoined at 1.81 s, syncs until 1.91 s
-  s.faults.push_back({1'880'000, FaultKind::power_loss, 0, 0});
-  for (uint32_t n = 0; n < 3; ++n) s.faults.push_back({2'000'000, FaultKind::restart, n, 0});
+  // When n0 rejoins in this schedule; the faults below come within its sync.
+  std::ostringstream first;
+  run_scenario(s, &first);
+  const std::string marker = "us] n0 log: rejoined";
+  const size_t at = first.str().find(marker);
+  ASSERT_NE(at, std::string::npos);
+  const size_t open = first.str().rfind('[', at);
+  const TimeUs rejoin_us = std::stoull(first.str().substr(open + 1, at - open - 1));
+  s.faults.push_back({rejoin_us + 40'000, FaultKind::crash_wipe, 1, 0});
+  s.faults.push_back({rejoin_us + 70'000, FaultKind::power_loss, 0, 0});
+  for (uint32_t n = 0; n < 3; ++n) s.faults.push_back({rejoin_us + 190'000, FaultKind::restart, n, 0});
   std::ostringstream out;
   const RunOutcome r = run_scenario(s, &out);
   const std::string trace = out.str();
