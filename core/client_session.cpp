@@ -72,8 +72,7 @@ void ClientSession::send_attempt(TimeUs now) {
   InFlight& f = *in_flight_;
   f.attempts += 1;
   f.waiting = true;
-  if (f.wait_us == 0) f.wait_us = cfg_.request_timeout_us;
-  f.deadline_us = now + f.wait_us;
+  f.deadline_us = now + cfg_.request_timeout_us;
   f.sent_to = server_;
   out_.sends.emplace_back(server_, f.req);
 }
@@ -128,9 +127,7 @@ void ClientSession::on_timer(TimeUs now) {
   if (!in_flight_) return;
   InFlight& f = *in_flight_;
   if (f.waiting && now >= f.deadline_us) {
-    // No answer: the next attempt goes to the next server and waits longer.
-    f.wait_us = std::min(2 * f.wait_us, std::max(cfg_.request_timeout_max_us, cfg_.request_timeout_us));
-    back_off(now);
+    back_off(now);  // no answer: the next attempt goes to the next server
   } else if (!f.waiting && now >= f.resend_at_us) {
     send_attempt(now);
   }

@@ -42,12 +42,6 @@ struct ClientConfig {
   TimeUs adaptive_period_us = 1'000'000;
   uint64_t adaptive_ids_max = 1u << 20;
   TimeUs request_timeout_us = 300'000;       // no answer by then: retry elsewhere
-  // Each attempt of one request that got no answer doubles the next attempt's
-  // wait, up to this: where a round takes longer than request_timeout_us (slow
-  // disks, many nodes), hopping on sooner leaves the same request queued on
-  // every node, and their proposers duel for good (G4). Above the node's own
-  // request timeout (NodeConfig, 1 s), so a live node answers first.
-  TimeUs request_timeout_max_us = 1'500'000;
   TimeUs retry_backoff_min_us = 1'000;       // after a refusal (not_ready, overloaded, timeout)
   TimeUs retry_backoff_max_us = 100'000;
 };
@@ -92,8 +86,6 @@ class ClientSession {
   void discard_buffer();
   uint64_t buffered() const;
   uint64_t request_size() const { return want(); }
-  // How long the request in flight waits at its current server (0: none in flight).
-  TimeUs attempt_wait_us() const { return in_flight_ ? in_flight_->wait_us : 0; }
   bool failed() const { return failed_; }
   const std::string& error() const { return error_; }
 
@@ -104,7 +96,6 @@ class ClientSession {
     TimeUs deadline_us = 0;
     TimeUs resend_at_us = 0;  // set while backing off after a refusal
     uint32_t attempts = 0;
-    TimeUs wait_us = 0;       // how long the latest attempt waits for an answer
     bool waiting = false;     // true: sent, waiting for the answer
     uint32_t sent_to = 0;     // the server of the latest attempt
   };

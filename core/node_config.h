@@ -36,7 +36,10 @@ struct NodeConfig {
   TimeUs backoff_max_us = 50'000;         // or backoff_rtt_factor phase times, if longer:
                                           // several rivals then spread over a few rounds
   uint32_t backoff_rtt_factor = 16;
-  TimeUs backoff_rtt_cap_us = 500'000;    // the phase-time window never passes this
+  // The phase-time window never passes this. At 0.5 s, five proposers of one
+  // sequence with syncs of 100+ ms on every node (7 nodes, 4 up) kept
+  // colliding past the 3 s liveness bound (7-node seeds 8963, 12910, ...).
+  TimeUs backoff_rtt_cap_us = 1'000'000;
   TimeUs rejoin_retry_us = 50'000;        // resend rejoin requests this often
   TimeUs request_timeout_us = 1'000'000;  // a queued client request older than this gets `timeout`
   size_t queued_requests_max = 4096;      // per node; more gets `overloaded`

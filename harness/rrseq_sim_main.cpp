@@ -193,7 +193,7 @@ int run_one(const char* program, const Cli& cli) {
             << st.aimed_wipes << ", rejoin crashes " << st.rejoin_crashes << ", not started " << st.absent_nodes
             << ", down/isolated after heal " << st.final_down << "/" << st.final_isolated << "\n"
             << "  disk: sync errors " << st.sync_errors << ", enospc stops " << st.enospc_stops << ", compactions "
-            << st.compactions << " (failed " << st.compaction_errors << ", power cut inside " << st.compaction_crashes << "), power losses "
+            << st.compactions << " (failed " << st.compaction_errors << ", power cut inside " << st.compaction_crashes << ", crashes after " << st.crashes_after_compaction << "), power losses "
             << st.power_losses << ", corrupt logs set aside " << st.corrupt_logs << ", holes " << st.holes << ", names reverted " << st.names_reverted << "\n"
             << "  grants " << r.grants << ", ids granted " << r.ids_granted << ", consumed " << r.ids_consumed
             << ", highest " << r.id_high << ", skipped " << r.ids_skipped << "\n";

@@ -87,38 +87,6 @@ TEST(ClientSession, TimeoutRetriesSameRequestOnNextServer) {
   EXPECT_TRUE(s.take_output().grants.empty());
 }
 
-// Silent servers: each attempt of the request waits twice as long as the one
-// before, up to request_timeout_max_us; an answer (here a refusal) does not
-// shorten it again, and the next request starts from request_timeout_us.
-TEST(ClientSession, EachSilentAttemptWaitsLongerUpToTheMaximum) {
-  ClientConfig c = config(0);
-  c.request_timeout_us = 100;
-  c.request_timeout_max_us = 350;
-  c.retry_backoff_min_us = 10;
-  c.retry_backoff_max_us = 10;
-  ClientSession s(c, 7, 1);
-  s.take_id(0);
-  std::vector<TimeUs> waits;
-  TimeUs now = 0;
-  for (int i = 0; i < 4; ++i) {
-    auto sent = s.take_output().sends;
-    ASSERT_EQ(sent.size(), 1u);
-    waits.push_back(*s.next_timer() - now);
-    now = *s.next_timer();
-    s.on_timer(now);  // no answer
-    now = *s.next_timer();
-    s.on_timer(now);  // backoff over: next server
-  }
-  EXPECT_EQ(waits, (std::vector<TimeUs>{100, 200, 350, 350}));
-  auto last = s.take_output().sends.at(0);
-  s.on_reply(last.first, ok(last.second, 5), now + 1);
-  EXPECT_EQ(s.take_id(now + 2), 5u);
-  EXPECT_FALSE(s.take_id(now + 2));  // the buffer-less client asks again
-  EXPECT_EQ(s.take_output().sends.size(), 1u);
-  ASSERT_TRUE(s.next_timer());
-  EXPECT_EQ(*s.next_timer(), now + 2 + 100);
-}
-
 TEST(ClientSession, NotReadyBacksOffAndMovesOn) {
   ClientSession s(config(0), 7, 1);
   s.take_id(0);

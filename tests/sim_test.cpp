@@ -480,6 +480,7 @@ TEST(Sim, EveryDiskFaultFiresInSomeSeedAndTheRunPasses) {
       {"compaction", &WorldStats::compactions},
       {"ENOSPC inside a compaction", &WorldStats::compaction_errors},
       {"power cut inside a compaction", &WorldStats::compaction_crashes},
+      {"crash right after a compaction's first sync", &WorldStats::crashes_after_compaction},
       {"power loss of every node", &WorldStats::power_losses},
       {"unsynced pages persisted out of order", &WorldStats::holes},
       {"names lost for want of a directory sync", &WorldStats::names_reverted},

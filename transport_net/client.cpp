@@ -90,6 +90,7 @@ class NetClient final : public Client {
       : options_(o),
         client_id_(random_u64()),
         start_(Clock::now()),
+        request_timeout_us_(static_cast<TimeUs>(o.request_timeout.count()) * 1000),
         session_(session_config(o, servers.size()), client_id_, random_u64()),
         work_(asio::make_work_guard(io_)),
         timer_(io_) {
@@ -128,7 +129,6 @@ class NetClient final : public Client {
     uint32_t server = 0;
     uint64_t request = 0;
     TimeUs sent_us = 0;
-    TimeUs wait_us = 0;  // the session's wait for this attempt (it grows per silent attempt)
   };
   using Sends = std::vector<std::pair<uint32_t, ClientRequest>>;
 
@@ -137,7 +137,7 @@ class NetClient final : public Client {
     c.seq = o.sequence;
     c.buf_size = o.buffer_size;
     c.servers = static_cast<uint32_t>(servers);
-    c.request_timeout_us = static_cast<TimeUs>(o.request_timeout.count()) * 1000;
+    c.request_timeout_us = static_cast<TimeUs>(o.request_timeout.count()) * 1000;  // as request_timeout_us_
     c.affinity = o.affinity;
     c.adaptive = o.adaptive;
     c.adaptive_period_us = static_cast<TimeUs>(o.adaptive_period.count()) * 1000;
@@ -169,6 +169,7 @@ class NetClient final : public Client {
   const ClientOptions options_;
   const uint64_t client_id_;
   const Clock::time_point start_;
+  const TimeUs request_timeout_us_;
 
   // The window: IDs [window_next_, window_end_) are granted and not yet handed
   // out. Both only grow (ranges granted to one client increase), so a claim
@@ -296,7 +297,7 @@ std::string NetClient::give_up_message() const {
 
 void NetClient::dispatch(const Sends& sends, TimeUs now) {
   for (const auto& [i, req] : sends) {
-    pending_ = Pending{true, i, req.request, now, session_.attempt_wait_us()};
+    pending_ = Pending{true, i, req.request, now};
     Slot& s = slots_.at(i);
     if (s.conn && s.conn->is_open()) {
       s.conn->send(req);  // on failure the connection closes and on_conn_closed reports it
@@ -338,9 +339,9 @@ void NetClient::on_timer_fired(uint64_t gen) {
   if (closed_ || gen != timer_gen_) return;
   timer_at_.reset();
   const TimeUs now = now_us();
-  if (pending_.active && now >= pending_.sent_us + pending_.wait_us) {
+  if (pending_.active && now >= pending_.sent_us + request_timeout_us_) {
     slots_[pending_.server].last_error =
-        "no answer within " + std::to_string(pending_.wait_us / 1000) + " ms (request_timeout, doubled per silent attempt)";
+        "no answer within " + std::to_string(options_.request_timeout.count()) + " ms (request_timeout)";
     pending_.active = false;
   }
   session_.on_timer(now);

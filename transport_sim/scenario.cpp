@@ -26,6 +26,7 @@ const char* fault_kind_name(FaultKind k) {
     case FaultKind::disk_freed: return "disk-freed";
     case FaultKind::crash_in_compaction: return "crash-in-compaction";
     case FaultKind::corrupt_log: return "corrupt-log";
+    case FaultKind::crash_after_compaction: return "crash-after-compaction";
   }
   return "?";
 }

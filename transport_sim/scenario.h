@@ -88,6 +88,10 @@ enum class FaultKind : uint8_t {
   // mark) goes bad; it restarts as with --rejoin-if-corrupt: sets the log
   // aside and rejoins without state (a loss of state, so a minority only).
   corrupt_log,
+  // Armed: node a crashes right after the first sync that follows one of its
+  // compactions let acks leave, before any later record can repeat what the
+  // compaction had to carry over (the records written while it ran).
+  crash_after_compaction,
 };
 const char* fault_kind_name(FaultKind k);
 

@@ -85,6 +85,8 @@ struct NodeSlot {
   bool refuses_connections = false;
   std::unique_ptr<NodeHost> host;
   std::optional<DiskJob> job;      // the host's disk job, until its disk_job_done event
+  bool compacted_since_sync = false;  // a compaction completed; no sync since
+  bool first_sync_after_compaction = false;  // this step handles that sync's completion
   std::optional<TimeUs> timer_at;  // sim time of the pending timer event
   int64_t skew_ppm = 0;
   std::optional<FaultEvent> armed;  // a crash waiting for its trigger
@@ -381,6 +383,12 @@ class World {
       return;
     }
     slot.env.cut_power_after(std::nullopt);
+    if (job.kind == DiskJob::Kind::sync) {
+      slot.first_sync_after_compaction = slot.compacted_since_sync && r.is_ok();
+      slot.compacted_since_sync = false;
+    } else if (r.is_ok()) {
+      slot.compacted_since_sync = true;
+    }
     slot.host->on_disk_job_done(job, r, local_now(slot));
     if (!r.is_ok()) {
       if (job.kind == DiskJob::Kind::sync) {
@@ -392,6 +400,7 @@ class World {
       }
     }
     drain_node(n, /*fault_injected=*/!r.is_ok());
+    slot.first_sync_after_compaction = false;
   }
 
   void start_node(uint32_t n) {
@@ -606,6 +615,7 @@ class World {
       trace(node_name(n) + " trigger fired: " + fault_kind_name(f.kind) + (node_phase_name(n)));
       if (f.kind == FaultKind::wipe_after_promise) ++result_.stats.aimed_wipes;
       if (f.kind == FaultKind::crash_in_rejoin) ++result_.stats.rejoin_crashes;
+      if (f.kind == FaultKind::crash_after_compaction) ++result_.stats.crashes_after_compaction;
       const bool wipe = f.kind == FaultKind::wipe_after_promise || f.b != 0;
       crash_node(n, wipe);
       schedule_then(f);
@@ -632,6 +642,7 @@ class World {
                             bool promised_to_target, bool sent) {
     switch (f.kind) {
       case FaultKind::crash_after_ack: return acked;
+      case FaultKind::crash_after_compaction: return acked && slot.first_sync_after_compaction;
       case FaultKind::crash_in_sync: return proposed && slot.job && slot.job->kind == DiskJob::Kind::sync;
       case FaultKind::wipe_after_promise: return promised_to_target;
       // Mid-rejoin: its epoch or fence requests are out, some answers may be in.
@@ -952,6 +963,7 @@ class World {
       case FaultKind::crash_after_ack:
       case FaultKind::crash_in_sync:
       case FaultKind::crash_in_rejoin:
+      case FaultKind::crash_after_compaction:
         trace(node_name(f.a) + " armed: " + fault_kind_name(f.kind) + (f.b ? " (wipe)" : ""));
         nodes_[f.a].armed = f;
         return;

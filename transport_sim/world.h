@@ -43,6 +43,7 @@ struct WorldStats {
   uint64_t compactions = 0;
   uint64_t compaction_errors = 0;  // a compaction failed before its rename (ENOSPC): the old log stays
   uint64_t compaction_crashes = 0; // power lost between the steps of a compaction
+  uint64_t crashes_after_compaction = 0;  // a crash right after a compaction's first sync
   uint64_t power_losses = 0;       // every node at once
   uint64_t corrupt_logs = 0;       // a synced byte went bad: set aside, rejoined (--rejoin-if-corrupt)
   uint64_t holes = 0;              // crashes that persisted unsynced bytes out of order

@@ -28,9 +28,7 @@ struct ClientOptions {
   uint64_t buffer_size = 0;
   std::string cluster = "rrseq";     // must match the servers' --cluster
   std::chrono::milliseconds deadline{5'000};         // next() gives up after this long
-  // One attempt at one server; each attempt of a request that got no answer
-  // waits twice as long as the one before, up to 1.5 s (or this, if longer).
-  std::chrono::milliseconds request_timeout{1'000};
+  std::chrono::milliseconds request_timeout{1'000};  // one attempt at one server
   // Prefer the node the sequence name hashes to, so clients of one sequence
   // share a proposer; the others serve when it is down. Needs every client and
   // server to write the addresses the same way (the list is sorted here).
