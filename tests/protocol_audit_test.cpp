@@ -87,14 +87,18 @@ TEST(ProtocolAudit, RefusalsAndOtherNodesDoNotCount) {
   EXPECT_TRUE(audit.failures().empty());
 }
 
-// A node that lost its state answers in its new life: above what it promised
-// before is fine, below it contradicts a promise a proposer may still count.
+// A node that lost its state answers in its new life (a new epoch) above
+// what it promised before: fine.
 TEST(ProtocolAudit, ANewLifeAboveItsEarlierPromisesPasses) {
   ProtocolAudit audit(5);
   audit.on_send(2, promise(b2));
   audit.forget(2);
-  audit.on_send(2, promise(b3));
-  audit.on_send(2, accepted(b3));
+  Promise p = promise(b3);
+  p.epoch = 1;
+  Accepted a = accepted(b3);
+  a.epoch = 1;
+  audit.on_send(2, p);
+  audit.on_send(2, a);
   EXPECT_TRUE(audit.failures().empty());
 }
 
@@ -159,6 +163,21 @@ TEST(ProtocolAudit, AForgottenPromiseNoAcceptCountsIsNotHeldAgainstTheNextLife) 
   audit.on_send(3, counting(near, {{2, 1}, {3, 0}, {1, 0}}));
   audit.on_send(4, counting(Ballot{6, 4, 1}, {{2, 1}, {4, 0}, {0, 0}}));
   EXPECT_TRUE(audit.failures().empty()) << audit.failures()[0];
+}
+
+// A node that lost its state answers in its new life in the epoch of an
+// earlier one (an epoch handed out twice, or a node that founded again).
+TEST(ProtocolAudit, AnEpochOfAnEarlierLifeIsReported) {
+  ProtocolAudit audit(5);
+  audit.on_send(2, promise_in(b1, 0));
+  audit.forget(2);
+  audit.on_send(2, promise_in(b2, 1));
+  EXPECT_TRUE(audit.failures().empty());
+  audit.forget(2);
+  audit.on_send(2, promise_in(b3, 0));
+  ASSERT_EQ(audit.failures().size(), 1u);
+  EXPECT_NE(audit.failures()[0].find("in epoch 0 after losing its state (2 times)"), std::string::npos)
+      << audit.failures()[0];
 }
 
 FenceReply fence_ok(const Ballot& f) {

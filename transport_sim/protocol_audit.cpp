@@ -36,6 +36,8 @@ void ProtocolAudit::forget(uint32_t n) {
   nodes_.at(n) = Kept{};
   fence_sent_[n] = Ballot{};
   ++lives_lost_[n];
+  epochs_before_[n].insert(epochs_now_[n].begin(), epochs_now_[n].end());
+  epochs_now_[n].clear();
 }
 
 void ProtocolAudit::report_fence(const NodeLife& granter, const Ballot& fence, const Ballot& b, const char* what) {
@@ -83,6 +85,11 @@ void ProtocolAudit::on_answer(uint32_t from, uint32_t epoch, const std::string& 
   if (!fence_sent_[from].is_zero()) {
     complete_fence(fence_sent_[from]);
     fence_sent_[from] = Ballot{};
+  }
+  if (epochs_now_[from].insert(epoch).second && epochs_before_[from].count(epoch)) {
+    report_amnesia(node_name(from) + " sent " + what + " at ballot " + b.str() + " in epoch " + std::to_string(epoch) +
+                   " after losing its state (" + std::to_string(lives_lost_[from]) +
+                   " times), an epoch an earlier life of it answered in");
   }
   Ballot& lowest = lowest_in_life_.try_emplace({from, lives_lost_[from]}, b).first->second;
   lowest = std::min(lowest, b);

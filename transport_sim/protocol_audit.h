@@ -15,7 +15,9 @@
 //              while a later life of that node answers ok below B, in either
 //              order: the quorum behind B and the new life contradict each
 //              other (issue 9's five-node duplicate). A forgotten promise that
-//              no accept counts binds nobody (proposer.cpp, learn_life).
+//              no accept counts binds nobody (proposer.cpp, learn_life). Nor
+//              may a node answer, after losing its state, in an epoch one of
+//              its earlier lives answered in: its new life must be told apart.
 #include <cstdint>
 #include <map>
 #include <set>
@@ -30,7 +32,8 @@ namespace rrseq {
 
 class ProtocolAudit {
  public:
-  explicit ProtocolAudit(uint32_t nodes) : nodes_(nodes), fence_sent_(nodes), lives_lost_(nodes, 0) {}
+  explicit ProtocolAudit(uint32_t nodes)
+      : nodes_(nodes), fence_sent_(nodes), lives_lost_(nodes, 0), epochs_now_(nodes), epochs_before_(nodes) {}
 
   // Node `from` sent `m` (to a peer or to itself).
   void on_send(uint32_t from, const Message& m);
@@ -63,6 +66,8 @@ class ProtocolAudit {
   std::map<Ballot, std::vector<NodeLife>> granted_;  // fence -> who answered it ok, in which life
   std::set<Ballot> completed_;                       // fences whose rejoin completed with them
   std::map<NodeLife, Ballot> lowest_in_life_;        // lowest ballot answered ok in that life
+  std::vector<std::set<uint32_t>> epochs_now_;     // per node, epochs its current life answered in
+  std::vector<std::set<uint32_t>> epochs_before_;  // per node, epochs its lost lives answered in
   std::map<NodeSeq, ByEpoch> counted_;    // highest Accept ballot counting that life's promise
   std::map<NodeSeq, ByEpoch> lowest_ok_;  // lowest ballot that life answered ok
   bool amnesia_reported_ = false;
