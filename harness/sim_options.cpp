@@ -587,19 +587,6 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
       s.faults.push_back(std::move(f));
     }
   }
-  if ((on & fault_disk) && s.durable) {
-    // From a stream of its own, so the disk draws above keep their values.
-    Rng r = Rng::derive(seed, "crash-after-compaction");
-    const uint64_t crashes = r.below(3);
-    // A small log, so compactions come before the final heal disarms the trigger.
-    if (crashes > 0) s.disk.compact_log_bytes = sim_compact_log_bytes_min;
-    for (uint64_t i = 0; i < crashes; ++i) {
-      const uint32_t n = static_cast<uint32_t>(r.below(s.nodes));
-      FaultEvent f{r.below(span), FaultKind::crash_after_compaction, n, 0};
-      f.then.push_back({r.between(restart_min_us, rejoin_restart_max_us), FaultKind::restart, n, 0});
-      s.faults.push_back(std::move(f));
-    }
-  }
   if (on & fault_disk_error) {
     const uint64_t fulls = disk_rng.between(0, 2);
     for (uint64_t i = 0; i < fulls; ++i) {
