@@ -14,6 +14,7 @@
 #include "core/rng.h"
 #include "core/storage.h"
 #include "transport_sim/fiber.h"
+#include "transport_sim/gap_audit.h"
 #include "transport_sim/protocol_audit.h"
 #include "transport_sim/sim_env.h"
 
@@ -196,6 +197,7 @@ class World {
     // Unwind every fiber before the world goes away.
     for (auto& c : clients_) c.fiber.reset();
     for (const auto& f : audit_.failures()) result_.failures.push_back(f);
+    if (std::string gap = gaps_.check(); !gap.empty()) result_.failures.push_back(std::move(gap));
     return std::move(result_);
   }
 
@@ -585,6 +587,7 @@ class World {
     for (const auto& ps : out.peer_sends) {
       if (trace_) trace(node_name(n) + " -> " + node_name(ps.to) + " " + describe(ps.msg));
       audit_.on_send(n, ps.msg);
+      gaps_.on_send(ps.msg);
       acked |= is_ack(ps.msg);
       proposed |= std::holds_alternative<Accept>(ps.msg);
       if (slot.armed && slot.armed->kind == FaultKind::wipe_after_promise && ps.to == slot.armed->b) {
@@ -595,6 +598,7 @@ class World {
     }
     for (const auto& cs : out.client_sends) {
       const uint32_t c = static_cast<uint32_t>(cs.conn >> 32);
+      gaps_.on_reply(cs.reply);
       if (trace_) trace(node_name(n) + " -> " + client_name(c) + " " + describe(Message{cs.reply}));
       Event e;
       e.type = EventType::to_client;
@@ -794,7 +798,9 @@ class World {
         auto m = decode(e);
         if (!m) return;
         if (e.from_client) {
-          slot.host->on_client_request(e.arg, std::get<ClientRequest>(*m), local_now(slot));
+          const auto& req = std::get<ClientRequest>(*m);
+          gaps_.on_request(req);
+          slot.host->on_client_request(e.arg, req, local_now(slot));
         } else {
           slot.host->on_peer_message(e.from, *m, local_now(slot));
         }
@@ -1103,6 +1109,7 @@ class World {
   std::vector<Event> queue_;   // min-heap on (at, order)
   uint64_t next_order_ = 0;
   ProtocolAudit audit_;
+  GapAudit gaps_;
   bool clients_started_ = false;
   bool founded_ = false;  // some node has served: the cluster exists
   TimeUs now_ = 0;
