@@ -39,6 +39,12 @@ std::vector<Voter> Acceptor::lives() const {
 
 void Acceptor::note_promise(const Ballot& b) { max_promised_ = std::max(max_promised_, b); }
 
+Ballot Acceptor::max_sequence_promise() const {
+  Ballot high;
+  for (const auto& [name, s] : state_.sequences) high = std::max(high, s.promised);
+  return high;
+}
+
 void Acceptor::recompute_max_promised() {
   max_promised_ = state_.floor;
   for (const auto& [name, s] : state_.sequences) note_promise(s.promised);
@@ -152,15 +158,22 @@ void Acceptor::on_fence_request(uint32_t from, const FenceRequest& m, FenceReply
     live = fence_epoch;
     records.push_back(LiveEpochRecord{from, live});
   }
-  // Equal: the same fence sent again (ballots are unique), answer alike.
-  if (m.ballot < max_promised_) {
+  // The fence must lie above every sequence's own promise here: an accept its
+  // node's earlier life acknowledged may rest on one of them (rejoin.h, step 2).
+  // Not above another rejoin's floor: this node refuses below that floor
+  // already, so a lower fence asks nothing more of it, and rejoins running at
+  // once would otherwise push each other's fences up for ever (7 nodes, seed
+  // 1368: three rejoins after a power loss). Equal: the same fence sent again.
+  if (m.ballot < max_sequence_promise()) {
     reply.ok = false;
     return;
   }
-  state_.floor = m.ballot;
-  note_promise(m.ballot);
-  RRSEQ_INVARIANT(max_promised_ == m.ballot, "a fence answered ok is the highest promise");
-  records.push_back(FloorRecord{m.ballot});
+  if (state_.floor < m.ballot) {
+    state_.floor = m.ballot;
+    note_promise(m.ballot);
+    records.push_back(FloorRecord{m.ballot});
+  }
+  RRSEQ_INVARIANT(max_promised_ >= m.ballot, "a fence answered ok binds below the highest promise");
   reply.ok = true;
   reply.max_promised = max_promised_;
   reply.states.reserve(state_.sequences.size());

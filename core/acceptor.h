@@ -54,6 +54,8 @@ class Acceptor {
  private:
   SeqState& seq_state(const std::string& seq);
   void note_promise(const Ballot& b);
+  // The highest promise of any sequence, the node-wide floor left out.
+  Ballot max_sequence_promise() const;
   void recompute_max_promised();
 
   DurableState state_;

@@ -81,6 +81,8 @@ void Rejoin::start_fence(uint64_t round, std::vector<PeerSend>& out) {
   ++attempt_;
   fence_ = Ballot{round, cfg_.self, (uint64_t{epoch_} << 32)};
   fence_oks_.clear();
+  fence_nacks_.clear();
+  refused_round_ = 0;
   send_step(out);
 }
 
@@ -90,10 +92,19 @@ std::optional<RejoinOutcome> Rejoin::on_fence_reply(uint32_t from, const FenceRe
       m.attempt > attempt_ || from == cfg_.self || from >= cfg_.nodes) {
     return std::nullopt;
   }
-  if (!m.ok) {  // a peer promised a higher ballot meanwhile: fence above it
-    start_fence(std::max(fence_.round, m.max_promised.round) + fence_round_margin, out);
+  if (!m.ok) {  // a peer promised a higher ballot meanwhile
+    // An ok from it still stands: its floor holds. Fence higher only once a
+    // majority of the others can no longer answer ok (seed 1368 on 7 nodes:
+    // restarting at the first refusal, three rejoins never finished).
+    if (fence_oks_.count(from)) return std::nullopt;
+    fence_nacks_.insert(from);
+    refused_round_ = std::max(refused_round_, m.max_promised.round);
+    if (cfg_.nodes - 1 - fence_nacks_.size() < others_majority()) {
+      start_fence(std::max(fence_.round, refused_round_) + fence_round_margin, out);
+    }
     return std::nullopt;
   }
+  fence_nacks_.erase(from);
   fence_oks_[from] = m;
   if (fence_oks_.size() < others_majority()) return std::nullopt;
 

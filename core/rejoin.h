@@ -27,7 +27,11 @@
 //    every promise the peers reported (fence_round_margin), so proposers that
 //    raise their rounds meanwhile do not push it back into a loop; answers to
 //    any attempt of the current F count, so a slow peer (round trip plus
-//    fsync above the resend interval) still completes it.
+//    fsync above the resend interval) still completes it. A peer refuses F
+//    only below one of its sequences' own promises, not below another
+//    rejoin's floor, and refusals matter only once a majority of the others
+//    can no longer answer ok: then F is set above what they reported.
+//    Rejoins running at once therefore do not push each other up for ever.
 // 3. Epochs of lives. Each fenced peer records this node's new epoch (live):
 //    from then on it refuses any accept whose promise quorum counted this node
 //    in an earlier epoch (Accept::voters). The fence covers only ballots below
@@ -39,6 +43,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -97,6 +102,8 @@ class Rejoin {
   uint32_t epoch_ = 0;
   Ballot fence_;
   std::map<uint32_t, FenceReply> fence_oks_;  // for the current fence ballot
+  std::set<uint32_t> fence_nacks_;            // peers that refused it
+  uint64_t refused_round_ = 0;                // the highest promise they reported
 };
 
 }  // namespace rrseq

@@ -108,6 +108,26 @@ TEST(Acceptor, FenceBelowAnExistingPromiseIsRefused) {
   EXPECT_TRUE(fr.states.empty());
 }
 
+TEST(Acceptor, FenceBelowAnotherRejoinsFloorIsAnsweredAndKeepsTheHigherFloor) {
+  // Two rejoins at once (7 nodes, seed 1368): the lower fence asks nothing
+  // this node does not refuse already, so it is answered, and the floor stays.
+  Acceptor a(initialized(), 0);
+  Accepted acc;
+  std::vector<StorageRecord> records;
+  FenceReply high;
+  a.on_fence_request(3, FenceRequest{1, B(2000, 3, uint64_t{2} << 32)}, high, records);
+  ASSERT_TRUE(high.ok);
+  records.clear();
+  FenceReply low;
+  a.on_fence_request(2, FenceRequest{1, B(1000, 2, uint64_t{4} << 32)}, low, records);
+  EXPECT_TRUE(low.ok);
+  EXPECT_EQ(a.state().floor, B(2000, 3, uint64_t{2} << 32));
+  EXPECT_EQ(low.max_promised, B(2000, 3, uint64_t{2} << 32));
+  for (const auto& r : records) EXPECT_FALSE(std::holds_alternative<FloorRecord>(r));  // nothing lower to persist
+  a.on_accept(Accept{"s", B(1500, 1), 5, {}, {}}, acc, records);
+  EXPECT_FALSE(acc.ok);  // still below the higher floor
+}
+
 TEST(Acceptor, NodeWithoutStateOffersNoEpochAndNoFence) {
   Acceptor a{DurableState{}, 0};
   EpochReply er;
