@@ -310,10 +310,12 @@ TEST(SimFaults, WipeAfterPromiseToAFarProposerFiresWithItsFollowUps) {
 }
 
 // stray-fence from a seed: w's first rejoin after its wipe fences only p,
-// which refuses each resent fence until it stands far above the others; w
-// crashes mid-rejoin, rejoins through the others (a low fence), promises p's
-// far higher ballot and is wiped right after that promise.
-TEST(SimFaults, StrayFenceClimbsOnTheFarProposerAndTheWipeFollows) {
+// whose own rounds then climb from that floor (it refuses the resent fences,
+// which no longer raise the fence while a majority of the others could still
+// answer, e47697a); w crashes mid-rejoin, rejoins through the others at a
+// fence below p's rounds, promises p's next ballot above it and is wiped right
+// after that promise.
+TEST(SimFaults, StrayFenceLiftsTheFarProposerAndTheWipeFollows) {
   SimOptions o;
   o.faults = fault_stray_fence;
   o.nodes = 5;
@@ -323,7 +325,8 @@ TEST(SimFaults, StrayFenceClimbsOnTheFarProposerAndTheWipeFollows) {
   EXPECT_EQ(r.world.stats.wipes, 3u);
   EXPECT_TRUE(traced(t.str(), "n0 trigger fired: wipe-after-promise (serving)"));
   EXPECT_TRUE(traced(t.str(), "n0 log: rejoined: epoch 2, 1 sequences, fence 1078."));
-  EXPECT_TRUE(traced(t.str(), "n0 -> n1 Promise{seq=orders b=3128.1.1 ok"));  // far above the fence
+  EXPECT_TRUE(traced(t.str(), "n1 -> n0 FenceReply{attempt=11974677892062 ok maxp=1076.0.4294967296"));
+  EXPECT_TRUE(traced(t.str(), "n0 -> n1 Promise{seq=orders b=1086.1.1 ok"));  // above the epoch-2 fence
   EXPECT_TRUE(traced(t.str(), "n0 log: rejoined: epoch 3, 1 sequences, fence 2109."));
   uint32_t all = 0;
   std::string error;
