@@ -193,8 +193,9 @@ void Acceptor::adopt(const std::map<std::string, SeqState>& states, const Ballot
   records.push_back(FloorRecord{state_.floor});
   for (const auto& [node, e] : epochs) {
     if (node == self_) continue;
+    // A live epoch was handed out too: a peer reports its own life only as live.
     uint32_t& seen = state_.epoch_seen[node];
-    if (e.seen > seen) records.push_back(EpochSeenRecord{node, seen = e.seen});
+    if (std::max(e.seen, e.live) > seen) records.push_back(EpochSeenRecord{node, seen = std::max(e.seen, e.live)});
     uint32_t& live = state_.live_epoch[node];
     if (e.live > live) records.push_back(LiveEpochRecord{node, live = e.live});
   }

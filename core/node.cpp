@@ -39,7 +39,7 @@ Node::Node(NodeConfig cfg, DurableState recovered, uint64_t rng_seed, TimeUs now
   rejoin_.emplace(cfg_, st.nonce, rng_, now, sends);
   std::optional<RejoinOutcome> done = rejoin_->decide(sends);
   for (auto& s : sends) send(s.to, std::move(s.msg));
-  if (done) finish_rejoin(*done);
+  if (done) finish_rejoin(*done, now);
 }
 
 void Node::start_incarnation(uint64_t incarnation, std::vector<StorageRecord>& records) {
@@ -53,10 +53,16 @@ void Node::start_incarnation(uint64_t incarnation, std::vector<StorageRecord>& r
   serve_after_records_ = records_appended_ + records.size();
 }
 
-void Node::finish_rejoin(const RejoinOutcome& o) {
+void Node::finish_rejoin(const RejoinOutcome& o, TimeUs now) {
   std::vector<StorageRecord> records;
   uint32_t epoch = 0;
-  if (o.bootstrap) {
+  if (acceptor_.state().initialized) {  // step 4: the state stays, the epoch moves
+    RRSEQ_INVARIANT(!o.bootstrap && o.epoch > acceptor_.epoch(), "a node with state only moves to a later epoch");
+    epoch = o.epoch;
+    acceptor_.adopt({}, o.floor, o.epochs, records);
+    out_.log.push_back("a peer knew a later life of this node that never served: now epoch " +
+                       std::to_string(epoch) + ", fence " + o.floor.str());
+  } else if (o.bootstrap) {
     // Founders before InitializedRecord: a torn batch that keeps the one keeps the other.
     for (const auto& [node, nonce] : o.founders) {
       acceptor_.mutable_state().founders[node] = nonce;
@@ -80,6 +86,19 @@ void Node::finish_rejoin(const RejoinOutcome& o) {
   rejoin_.reset();
   persist(records);
   if (!cfg_.durable) phase_ = Phase::serving;
+  if (auto it = o.epochs.find(cfg_.self); it != o.epochs.end()) note_own_life(it->second.live, now);
+}
+
+void Node::note_own_life(uint32_t live, TimeUs now) {
+  if (live <= acceptor_.epoch() || !acceptor_.state().initialized) return;
+  if (rejoin_ && rejoin_->fencing_epoch() >= live) return;  // its own fence, or moving above it
+  // Above every life of this node a peer reported; the fence records it
+  // (epoch_seen) on peers that meet every majority of the others before it is
+  // used, so a later life still gets a higher one.
+  std::vector<PeerSend> sends;
+  rejoin_.emplace(cfg_, acceptor_.state().nonce, rng_, now,
+                  Reepoch{live + 1, acceptor_.max_promised().round + fence_round_margin}, sends);
+  for (auto& s : sends) send(s.to, std::move(s.msg));
 }
 
 void Node::persist(std::vector<StorageRecord>& records) {
@@ -227,11 +246,16 @@ void Node::on_peer_message(uint32_t from, const Message& msg, TimeUs now) {
             done = rejoin_->on_fence_reply(from, m, sends);
           }
           for (auto& s : sends) send(s.to, std::move(s.msg));
-          if (done) finish_rejoin(*done);
+          if (done) finish_rejoin(*done, now);
         } else if constexpr (std::is_same_v<T, Promise> || std::is_same_v<T, Accepted> ||
                              std::is_same_v<T, ClassicReadReply> ||
                              std::is_same_v<T, ClassicWriteReply>) {
           if (phase_ != Phase::serving) return;
+          if constexpr (std::is_same_v<T, Promise> || std::is_same_v<T, Accepted>) {
+            for (const Voter& life : m.lives) {
+              if (life.node == cfg_.self) note_own_life(life.epoch, now);
+            }
+          }
           ProposerOutput po;
           if constexpr (std::is_same_v<T, Promise>) proposer_.on_promise(from, m, now, po);
           if constexpr (std::is_same_v<T, Accepted>) proposer_.on_accepted(from, m, now, po);
@@ -259,9 +283,13 @@ void Node::on_timer(TimeUs now) {
 }
 
 std::optional<TimeUs> Node::next_timer() const {
-  if (rejoin_) return rejoin_->next_timer();
-  if (phase_ == Phase::serving) return proposer_.next_timer();
-  return std::nullopt;
+  std::optional<TimeUs> t;
+  if (rejoin_) t = rejoin_->next_timer();
+  if (phase_ == Phase::serving) {
+    const std::optional<TimeUs> p = proposer_.next_timer();
+    if (p && (!t || *p < *t)) t = p;
+  }
+  return t;
 }
 
 NodeOutput Node::take_output() {

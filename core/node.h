@@ -76,7 +76,9 @@ class Node {
   void send_gated(uint32_t to, Message msg);  // waits for every record so far to be synced
   void send(uint32_t to, Message msg);
   void request_sync();
-  void finish_rejoin(const RejoinOutcome& outcome);
+  void finish_rejoin(const RejoinOutcome& outcome, TimeUs now);
+  // rejoin.h, step 4: a peer knows a life of this node with epoch `live`.
+  void note_own_life(uint32_t live, TimeUs now);
   // Serving starts once the incarnation record is durable: a ballot must never
   // be issued by an incarnation that a crash could make the node forget.
   void start_incarnation(uint64_t incarnation, std::vector<StorageRecord>& records);

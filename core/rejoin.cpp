@@ -5,12 +5,20 @@
 namespace rrseq {
 
 Rejoin::Rejoin(const NodeConfig& cfg, uint64_t nonce, Rng& rng, TimeUs now, std::vector<PeerSend>& out)
-    : cfg_(cfg), nonce_(nonce) {
+    : cfg_(cfg), nonce_(nonce), oks_needed_(others_majority()) {
   // Attempt ids start at a random point so answers meant for an earlier life of
   // this node are not mistaken for answers to this one.
   first_attempt_ = attempt_ = rng.next() >> 16;
   resend_at_us_ = now + cfg_.rejoin_retry_us;
   send_step(out);
+}
+
+Rejoin::Rejoin(const NodeConfig& cfg, uint64_t nonce, Rng& rng, TimeUs now, const Reepoch& to,
+               std::vector<PeerSend>& out)
+    : cfg_(cfg), nonce_(nonce), oks_needed_(cfg.nodes - others_majority()), aware_(true), epoch_(to.epoch) {
+  first_attempt_ = attempt_ = rng.next() >> 16;
+  resend_at_us_ = now + cfg_.rejoin_retry_us;
+  start_fence(to.round, out);
 }
 
 void Rejoin::send_step(std::vector<PeerSend>& out) {
@@ -99,14 +107,14 @@ std::optional<RejoinOutcome> Rejoin::on_fence_reply(uint32_t from, const FenceRe
     if (fence_oks_.count(from)) return std::nullopt;
     fence_nacks_.insert(from);
     refused_round_ = std::max(refused_round_, m.max_promised.round);
-    if (cfg_.nodes - 1 - fence_nacks_.size() < others_majority()) {
+    if (cfg_.nodes - 1 - fence_nacks_.size() < oks_needed_) {
       start_fence(std::max(fence_.round, refused_round_) + fence_round_margin, out);
     }
     return std::nullopt;
   }
   fence_nacks_.erase(from);
   fence_oks_[from] = m;
-  if (fence_oks_.size() < others_majority()) return std::nullopt;
+  if (fence_oks_.size() < oks_needed_) return std::nullopt;
 
   RejoinOutcome o;
   o.epoch = epoch_;

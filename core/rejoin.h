@@ -40,6 +40,18 @@
 //    node, and both refuse it. Fence answers carry each peer's epoch knowledge,
 //    which the node adopts, so a peer that restarts in memory mode never hands
 //    out an epoch twice.
+// 4. A stray life. A rejoin that fenced only a minority before it died can
+//    leave a live epoch there above the epoch a later life of the node gets
+//    from another majority (each resent EpochRequest raises one peer's
+//    counter): that minority then drops every answer of the node, and with it
+//    every quorum the node is needed for (7 nodes, seed 15287). The stray life
+//    never served, so its epoch was never in a quorum: a serving node that
+//    hears of a live epoch of its own above its own fences above it again,
+//    keeping its state and serving meanwhile (Reepoch). It moves to the new
+//    epoch once enough of the others recorded it that every majority of the
+//    others meets them (nodes - 1 - others_majority + 1: 3 of 6 others on 7
+//    nodes), so its next life's epoch step still sees it; it forgot nothing,
+//    so no fenced majority is needed.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -66,10 +78,20 @@ struct RejoinOutcome {
   std::map<uint32_t, uint64_t> founders;     // bootstrap: peers counted as empty, by nonce
 };
 
+// Step 4: the epoch to move to and the round to fence at.
+struct Reepoch {
+  uint32_t epoch = 0;
+  uint64_t round = 0;
+};
+
 class Rejoin {
  public:
   // `nonce` is this node's DurableState::nonce.
   Rejoin(const NodeConfig& cfg, uint64_t nonce, Rng& rng, TimeUs now, std::vector<PeerSend>& out);
+  // Step 4 only: a serving node fences at `to` (it keeps its state, and
+  // takes the outcome's floor and epochs but not its states).
+  Rejoin(const NodeConfig& cfg, uint64_t nonce, Rng& rng, TimeUs now, const Reepoch& to,
+         std::vector<PeerSend>& out);
 
   std::optional<RejoinOutcome> on_epoch_reply(uint32_t from, const EpochReply& m,
                                               std::vector<PeerSend>& out);
@@ -83,6 +105,8 @@ class Rejoin {
   bool aware() const { return aware_; }
   void note_cluster_exists() { aware_ = true; }
   std::string describe() const;
+  // The epoch being fenced (zero while still asking for one).
+  uint32_t fencing_epoch() const { return step_ == Step::fence ? epoch_ : 0; }
 
  private:
   enum class Step { epoch, fence };
@@ -92,6 +116,7 @@ class Rejoin {
 
   const NodeConfig& cfg_;
   uint64_t nonce_ = 0;
+  uint32_t oks_needed_ = 0;  // fence answers that complete the fence (step 2, or step 4's fewer)
   bool aware_ = false;
   Step step_ = Step::epoch;
   uint64_t first_attempt_ = 0;  // attempts of this rejoin are first_attempt_..attempt_

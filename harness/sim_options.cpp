@@ -258,16 +258,22 @@ void add_aimed_amnesia(Scenario& s, Rng& rng, TimeUs span) {
 // stray-fence: the five-node shape above the fence margin. A rejoin fences
 // fence_round_margin rounds above what its peers promised, so the far
 // proposer p of add_far_promise_wipe never gets a ballot above a later fence
-// by its own rounds. It gets one from a rejoin whose fence reaches p alone:
-// w is wiped, asks for its epoch while connected, and then only its link to p
-// works; p, cut off from the rest with a queued request, promises its own
-// rounds above each fence, so w's resent fence is refused and set higher each
-// time. w crashes in the middle of that rejoin, comes back and rejoins through
-// the others alone (low fences), promises p's next, far higher ballot, and is
-// wiped right after that promise: the far-promise shape follows.
-constexpr TimeUs stray_pump_min_us = 700'000;   // p's timed-out rounds (100, 200, 400 ms ...) refuse the fence
-constexpr TimeUs stray_pump_max_us = 950'000;   // within p's request timeout (1 s)
-constexpr TimeUs stray_rejoin_min_us = 50'000;  // w's second life rejoins through the others
+// by its own rounds. It gets one from rejoins whose fences reach p alone: w is
+// wiped, asks for its epoch while connected, and then only its link to p
+// works, so p alone takes its fence as a floor; w is wiped again in the middle
+// of that rejoin, and each stray life fences p a margin above the last (p
+// reports its floor in the epoch step; the others do not move). w's last life
+// rejoins through the others alone (a low fence), promises p's next, far
+// higher ballot, and is wiped right after that promise: the far-promise shape
+// follows. (Before e47697a one stray life was enough: each refusal by p's own
+// rounds raised the fence.)
+// p must end above the fence of w's life after the last wipe, which lies two
+// margins above the others (its last life's fence, and one more).
+constexpr uint32_t stray_lives_min = 3;
+constexpr uint32_t stray_lives_max = 4;
+constexpr TimeUs stray_pump_min_us = 700'000;   // the stray lives, within p's request timeout (1 s)
+constexpr TimeUs stray_pump_max_us = 950'000;
+constexpr TimeUs stray_rejoin_min_us = 50'000;  // w's last life rejoins through the others
 constexpr TimeUs stray_rejoin_max_us = 150'000;
 
 void add_stray_fence(Scenario& s, Rng& rng, TimeUs span) {
@@ -285,16 +291,22 @@ void add_stray_fence(Scenario& s, Rng& rng, TimeUs span) {
   for (uint32_t n = 0; n < s.nodes; ++n) {
     if (rest(n)) cut_both(s, t0, p, n);
   }
-  // w's first life after the wipe: its epoch requests go out to everyone, then
-  // only p hears it (the answers still come back).
-  s.faults.push_back({t0, FaultKind::crash_wipe, w, 0});
-  const TimeUs r1 = t0 + rng.between(restart_min_us, aimed_restart_max_us);
-  s.faults.push_back({r1, FaultKind::restart, w, 0});
-  for (uint32_t n = 0; n < s.nodes; ++n) {
-    if (rest(n)) s.faults.push_back({r1 + 1, FaultKind::cut, w, n});
-  }
-  // Mid-rejoin crash; the next life reaches the others, not p.
+  // w's stray lives: each one's epoch requests go out to everyone, then only
+  // p hears it (the answers still come back).
   const TimeUs t2 = t0 + rng.between(stray_pump_min_us, stray_pump_max_us);
+  const uint32_t lives = static_cast<uint32_t>(rng.between(stray_lives_min, stray_lives_max));
+  for (uint32_t i = 0; i < lives; ++i) {
+    const TimeUs wipe = t0 + (t2 - t0) * i / lives;
+    s.faults.push_back({wipe, FaultKind::crash_wipe, w, 0});
+    const TimeUs up = wipe + rng.between(restart_min_us, aimed_restart_max_us);
+    for (uint32_t n = 0; n < s.nodes; ++n) {
+      if (!rest(n)) continue;
+      if (i > 0) lift(wipe, w, n);
+      s.faults.push_back({up + 1, FaultKind::cut, w, n});
+    }
+    s.faults.push_back({up, FaultKind::restart, w, 0});
+  }
+  // The last stray life is wiped mid-rejoin; the next one reaches the others, not p.
   s.faults.push_back({t2, FaultKind::crash_wipe, w, 0});
   cut_both(s, t2, w, p);
   for (uint32_t n = 0; n < s.nodes; ++n) {

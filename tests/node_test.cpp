@@ -57,6 +57,18 @@ struct Cluster {
     }
   }
 
+  // Fires every timer, a few round timeouts apart, until `n` replies are in.
+  void tick_until(size_t n, int ticks_max = 5) {
+    settle();
+    for (int i = 0; i < ticks_max && replies.size() < n; ++i) {
+      now += NodeConfig{}.round_timeout_us * 4;
+      for (auto& node : nodes) {
+        if (node) node->on_timer(now);
+      }
+      settle();
+    }
+  }
+
   void request(uint32_t node, uint64_t req, uint64_t count, const std::string& seq = "s") {
     nodes[node]->on_client_request(req, ClientRequest{1, req, seq, count}, now);
   }
@@ -309,6 +321,58 @@ TEST(Node, StaleAnswersToAnOlderRoundAreNotCounted) {
 
 namespace rrseq {
 namespace {
+
+// rejoin.h, step 4 (7 nodes, seed 15287 in the simulator): a rejoin of node 0
+// that died after fencing only nodes 1 and 2 left them holding its life at
+// epoch 3, above the epoch 1 its serving life has. With nodes 3 and 4 down,
+// every quorum needs node 0, whose answers 1 and 2 count as a forgotten
+// life's: it must move above epoch 3 to serve again.
+TEST(Node, ANodeThatHearsOfALaterLifeOfItsOwnMovesAboveItAndServes) {
+  Cluster c(5);
+  DurableState mine = initialized_state();
+  mine.incarnation = make_incarnation(1, 0);
+  c.nodes[0] = std::make_unique<Node>(c.nodes[0]->config(), mine, 100, 0);
+  for (uint32_t n : {1u, 2u}) {
+    DurableState st = initialized_state();
+    st.epoch_seen[0] = 3;
+    st.live_epoch[0] = 3;
+    c.nodes[n] = std::make_unique<Node>(c.nodes[n]->config(), st, 100 + n, 0);
+  }
+  c.nodes[3].reset();
+  c.nodes[4].reset();
+  c.request(0, 1, 5);
+  c.tick_until(1);
+  ASSERT_EQ(c.replies.size(), 1u);
+  EXPECT_EQ(c.replies[0].status, Status::ok);
+  EXPECT_EQ(incarnation_epoch(c.nodes[0]->incarnation()), 4u);
+  for (uint32_t n : {1u, 2u}) {
+    EXPECT_EQ(c.nodes[n]->acceptor().state().live_epoch.at(0), 4u);
+    EXPECT_EQ(c.nodes[n]->acceptor().state().epoch_seen.at(0), 4u);  // a next life gets 5 or more
+  }
+}
+
+// Its own fence's epoch, reported back by a peer while the fence still runs,
+// starts nothing new; a still later life does.
+TEST(Node, ANodeMovingToALaterEpochIsNotSetOffAgainByItsOwnFence) {
+  Cluster c(3);
+  auto fence_epochs = [&] {
+    std::vector<uint32_t> epochs;
+    for (const auto& p : c.nodes[0]->take_output().peer_sends) {
+      if (const auto* f = std::get_if<FenceRequest>(&p.msg)) epochs.push_back(incarnation_epoch(f->ballot.incarnation));
+    }
+    return epochs;
+  };
+  auto promise_knowing = [](uint32_t epoch) {
+    return Promise{"s", Ballot{9, 1, 0}, true, Ballot{9, 1, 0}, Ballot{}, 0, 0, {Voter{0, epoch}}};
+  };
+  c.nodes[0]->on_peer_message(1, promise_knowing(2), 0);
+  EXPECT_EQ(fence_epochs(), (std::vector<uint32_t>{3, 3}));
+  c.nodes[0]->on_peer_message(1, promise_knowing(3), 0);
+  EXPECT_TRUE(fence_epochs().empty());
+  c.nodes[0]->on_peer_message(2, promise_knowing(5), 0);
+  EXPECT_EQ(fence_epochs(), (std::vector<uint32_t>{6, 6}));
+  EXPECT_EQ(incarnation_epoch(c.nodes[0]->incarnation()), 0u);  // no fence answered yet
+}
 
 TEST(Node, SingleNodeClusterBootstrapsAtOnceAndServes) {
   Cluster c(1, false, DurableState{});
