@@ -88,7 +88,6 @@ void ClientSession::back_off(TimeUs now) {
 }
 
 void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) {
-  (void)server;
   if (!in_flight_ || r.request != in_flight_->req.request || r.client != client_id_) return;
   switch (r.status) {
     case Status::ok:
@@ -105,7 +104,11 @@ void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) 
     case Status::overloaded:
     case Status::timeout:
     case Status::too_many_requests:
-      back_off(now);
+      // Only from the server the attempt waits on: a late refusal from one it
+      // already left says nothing of the next (5 nodes, seed 14701: n1's late
+      // "timeout" moved a client past n4, the one node that would serve it,
+      // and it waited 3 s for a grant).
+      if (in_flight_->waiting && server == in_flight_->sent_to) back_off(now);
       return;
     case Status::invalid_name:
     case Status::invalid_count:

@@ -35,6 +35,13 @@ void Rejoin::send_step(std::vector<PeerSend>& out) {
 void Rejoin::on_timer(TimeUs now, std::vector<PeerSend>& out) {
   if (now < resend_at_us_) return;
   resend_at_us_ = now + cfg_.rejoin_retry_us;
+  // Refusals that outlast a resend move the fence up even while the peers
+  // still silent could complete it: they may never answer (seed 3536 on 7
+  // nodes: two oks, two refusals, the rest down or cut off, for good).
+  if (step_ == Step::fence && !fence_nacks_.empty()) {
+    start_fence(std::max(fence_.round, refused_round_) + fence_round_margin, out);
+    return;
+  }
   ++attempt_;
   send_step(out);  // fence answers already in stay valid: they answer the same ballot
 }
@@ -107,7 +114,7 @@ std::optional<RejoinOutcome> Rejoin::on_fence_reply(uint32_t from, const FenceRe
     if (fence_oks_.count(from)) return std::nullopt;
     fence_nacks_.insert(from);
     refused_round_ = std::max(refused_round_, m.max_promised.round);
-    if (cfg_.nodes - 1 - fence_nacks_.size() < oks_needed_) {
+    if (cfg_.nodes - 1 - fence_nacks_.size() < others_majority()) {
       start_fence(std::max(fence_.round, refused_round_) + fence_round_margin, out);
     }
     return std::nullopt;

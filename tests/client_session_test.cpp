@@ -98,6 +98,29 @@ TEST(ClientSession, NotReadyBacksOffAndMovesOn) {
   EXPECT_EQ(again.first, (req.first + 1) % 3);
 }
 
+// 5 nodes, seed 14701: the first server answers "timeout" only after the
+// client gave up on it; the attempt on the second server is not cut short.
+TEST(ClientSession, ALateRefusalFromAServerAlreadyLeftChangesNothing) {
+  ClientConfig c = config(0);
+  c.request_timeout_us = 100;
+  c.retry_backoff_min_us = 10;
+  c.retry_backoff_max_us = 10;
+  ClientSession s(c, 7, 1);
+  s.take_id(0);
+  auto first = s.take_output().sends.at(0);
+  s.on_timer(100);
+  s.on_timer(*s.next_timer());
+  auto second = s.take_output().sends.at(0);
+  ASSERT_NE(first.first, second.first);
+  const TimeUs deadline = *s.next_timer();
+  s.on_reply(first.first, ClientReply{7, first.second.request, Status::timeout, 0, 0}, 120);
+  EXPECT_EQ(*s.next_timer(), deadline) << "still waiting on the second server";
+  s.on_timer(*s.next_timer());  // it times out there too: the third server is next
+  s.on_reply(second.first, ClientReply{7, second.second.request, Status::timeout, 0, 0}, deadline + 1);
+  s.on_timer(*s.next_timer());
+  EXPECT_EQ(s.take_output().sends.at(0).first, (second.first + 1) % 3);
+}
+
 TEST(ClientSession, ALostConnectionMovesTheRequestOnWithoutWaitingItsTimeout) {
   ClientSession s(config(0), 7, 1);
   s.take_id(0);

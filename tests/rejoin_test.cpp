@@ -92,5 +92,52 @@ TEST(Rejoin, OnceAMajorityCannotAnswerOkTheFenceMovesAboveWhatTheyReported) {
   EXPECT_EQ(f.fence.round, 5000 + fence_round_margin);
 }
 
+// Seed 3536 on 7 nodes: the peers still silent may never answer, so a
+// refusal that outlasts a resend moves the fence up anyway.
+TEST(Rejoin, ARefusalStillStandingAtTheNextResendMovesTheFenceUp) {
+  Fencing f;
+  EXPECT_FALSE(f.answer(0, true));
+  EXPECT_FALSE(f.answer(1, true));
+  EXPECT_FALSE(f.answer(2, false, Ballot{5000, 2, 1}));
+  EXPECT_TRUE(f.out.empty());
+  f.rejoin->on_timer(f.cfg.rejoin_retry_us, f.out);
+  ASSERT_TRUE(f.has_fence());
+  EXPECT_EQ(f.fence.round, 5000 + fence_round_margin);
+}
+
+TEST(Rejoin, WithoutRefusalsAResendAsksForTheSameFence) {
+  Fencing f;
+  const Ballot first = f.fence;
+  EXPECT_FALSE(f.answer(0, true));
+  f.rejoin->on_timer(f.cfg.rejoin_retry_us, f.out);
+  ASSERT_TRUE(f.has_fence());
+  EXPECT_EQ(f.fence, first);
+}
+
+// Step 4: a serving node needs only enough oks to meet every majority of the
+// others (3 of 6 on 7 nodes), and keeps the epoch it was given.
+TEST(Rejoin, AReepochCompletesWithThreeOfSixOthers) {
+  NodeConfig cfg;
+  cfg.self = 6;
+  cfg.nodes = 7;
+  Rng rng{7};
+  std::vector<PeerSend> out;
+  Rejoin r(cfg, 1, rng, 0, Reepoch{5, 900}, out);
+  ASSERT_EQ(out.size(), 6u);
+  const auto& req = std::get<FenceRequest>(out[0].msg);
+  EXPECT_EQ(req.ballot, (Ballot{900, 6, uint64_t{5} << 32}));
+  EXPECT_EQ(r.fencing_epoch(), 5u);
+  FenceReply ok;
+  ok.attempt = req.attempt;
+  ok.ballot = req.ballot;
+  ok.ok = true;
+  EXPECT_FALSE(r.on_fence_reply(0, ok, out));
+  EXPECT_FALSE(r.on_fence_reply(1, ok, out));
+  const auto done = r.on_fence_reply(2, ok, out);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->epoch, 5u);
+  EXPECT_FALSE(done->bootstrap);
+}
+
 }  // namespace
 }  // namespace rrseq

@@ -351,6 +351,23 @@ TEST(SimFaults, StrayFenceSeed277KeepsG1) {
   EXPECT_TRUE(r.ok()) << first_violation(r.report);
 }
 
+// Liveness failures of the 20000-seed sweeps, each replayed whole: a stray
+// rejoin's live epoch above the node's later lives (15287), a client moved
+// past the one node that would serve it by a late refusal (5 nodes, 14701),
+// a fence left waiting on peers that never answer (3536).
+TEST(SimFaults, SweepSeedsThatOnceMissedTheLivenessBound) {
+  struct Case {
+    uint64_t seed;
+    uint32_t nodes;
+  };
+  for (const Case c : {Case{15287, 7}, Case{14701, 5}, Case{3536, 7}}) {
+    SimOptions o;
+    o.nodes = c.nodes;
+    const RunOutcome r = run_seed(c.seed, o);
+    EXPECT_TRUE(r.ok()) << "seed " << c.seed << ": " << first_violation(r.report);
+  }
+}
+
 TEST(SimFaults, CrashInTheMiddleOfARejoin) {
   Scenario s = quiet(3);
   s.faults.push_back({200'000, FaultKind::crash_wipe, 0, 0});
