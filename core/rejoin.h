@@ -29,9 +29,11 @@
 //    any attempt of the current F count, so a slow peer (round trip plus
 //    fsync above the resend interval) still completes it. A peer refuses F
 //    only below one of its sequences' own promises, not below another
-//    rejoin's floor, and refusals matter only once a majority of the others
-//    can no longer answer ok: then F is set above what they reported.
-//    Rejoins running at once therefore do not push each other up for ever.
+//    rejoin's floor, so rejoins running at once do not push each other up
+//    for ever. F is set above what the refusing peers reported once a
+//    majority of the others can no longer answer ok, or at the next resend
+//    while any refusal stands (the silent peers may never answer); an ok
+//    already given stands.
 // 3. Epochs of lives. Each fenced peer records this node's new epoch (live):
 //    from then on it refuses any accept whose promise quorum counted this node
 //    in an earlier epoch (Accept::voters). The fence covers only ballots below
