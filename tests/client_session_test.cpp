@@ -14,6 +14,15 @@ ClientConfig config(uint64_t buf, uint32_t servers = 3) {
   return c;
 }
 
+// A 100 us request timeout and a fixed 10 us backoff, for retry tests.
+ClientConfig quick_retries() {
+  ClientConfig c = config(0);
+  c.request_timeout_us = 100;
+  c.retry_backoff_min_us = 10;
+  c.retry_backoff_max_us = 10;
+  return c;
+}
+
 ClientReply ok(const ClientRequest& r, uint64_t from) {
   return ClientReply{r.client, r.request, Status::ok, from, from + r.count};
 }
@@ -63,11 +72,7 @@ TEST(ClientSession, TakeIdsLeasesTheOldestRangeAndRefillsAsIfItWereUsed) {
 }
 
 TEST(ClientSession, TimeoutRetriesSameRequestOnNextServer) {
-  ClientConfig c = config(0);
-  c.request_timeout_us = 100;
-  c.retry_backoff_min_us = 10;
-  c.retry_backoff_max_us = 10;
-  ClientSession s(c, 7, 1);
+  ClientSession s(quick_retries(), 7, 1);
   s.take_id(0);
   auto first = s.take_output().sends.at(0);
   s.on_timer(100);  // deadline: back off
@@ -101,11 +106,7 @@ TEST(ClientSession, NotReadyBacksOffAndMovesOn) {
 // 5 nodes, seed 14701: the first server answers "timeout" only after the
 // client gave up on it; the attempt on the second server is not cut short.
 TEST(ClientSession, ALateRefusalFromAServerAlreadyLeftChangesNothing) {
-  ClientConfig c = config(0);
-  c.request_timeout_us = 100;
-  c.retry_backoff_min_us = 10;
-  c.retry_backoff_max_us = 10;
-  ClientSession s(c, 7, 1);
+  ClientSession s(quick_retries(), 7, 1);
   s.take_id(0);
   auto first = s.take_output().sends.at(0);
   s.on_timer(100);
