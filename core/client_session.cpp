@@ -62,7 +62,7 @@ void ClientSession::request(TimeUs now) {
   adapt(now);
   if (cfg_.affinity && server_ != home_ && now - left_home_us_ >= cfg_.home_retry_us) server_ = home_;
   InFlight f;
-  f.req = ClientRequest{client_id_, next_request_++, cfg_.seq, want()};
+  f.req = ClientRequest{client_id_, next_request_++, cfg_.seq, want(), cfg_.follow_redirects};
   f.first_sent_us = now;
   in_flight_ = std::move(f);
   send_attempt(now);
@@ -77,11 +77,23 @@ void ClientSession::send_attempt(TimeUs now) {
   out_.sends.emplace_back(server_, f.req);
 }
 
+void ClientSession::move_to(uint32_t server, TimeUs now) {
+  if (server_ == home_ && server != home_) left_home_us_ = now;
+  server_ = server;
+}
+
 void ClientSession::back_off(TimeUs now) {
   InFlight& f = *in_flight_;
   f.waiting = false;
-  if (server_ == home_) left_home_us_ = now;
-  server_ = (server_ + 1) % cfg_.servers;
+  if (cfg_.follow_redirects) {
+    // The next server may redirect this attempt again (7 nodes, seed 12162:
+    // requests that had followed one redirect were served wherever they went
+    // next, and each such node preempted the one granting), but not back to
+    // a server a redirect already sent it to and that failed it.
+    if (!f.req.may_redirect) f.failed_target = f.sent_to;
+    f.req.may_redirect = true;
+  }
+  move_to((server_ + 1) % cfg_.servers, now);
   const uint32_t shift = std::min<uint32_t>(f.attempts, 10);
   const TimeUs window = std::min(cfg_.retry_backoff_max_us, cfg_.retry_backoff_min_us << shift);
   f.resend_at_us = now + rng_.between(cfg_.retry_backoff_min_us, std::max(window, cfg_.retry_backoff_min_us));
@@ -110,6 +122,26 @@ void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) 
       // and it waited 3 s for a grant).
       if (in_flight_->waiting && server == in_flight_->sent_to) back_off(now);
       return;
+    case Status::redirect: {
+      if (!in_flight_->waiting || server != in_flight_->sent_to) return;
+      InFlight& f = *in_flight_;
+      if (!f.req.may_redirect) {  // a node must serve it: a refusal, never a loop of resends
+        out_.errors.push_back("server redirected a request that asked not to be; retrying elsewhere");
+        back_off(now);
+        return;
+      }
+      if (r.redirect_to >= cfg_.servers) {
+        out_.errors.push_back("server sent a redirect to node " + std::to_string(r.redirect_to) + " of " +
+                              std::to_string(cfg_.servers) + "; asking it to serve the request itself");
+      }
+      // One redirect per attempt: more could chase a leadership that keeps moving.
+      if (r.redirect_to < cfg_.servers && r.redirect_to != server && r.redirect_to != f.failed_target) {
+        move_to(r.redirect_to, now);
+      }  // else the server that redirected is asked to serve it
+      f.req.may_redirect = false;
+      send_attempt(now);
+      return;
+    }
     case Status::invalid_name:
     case Status::invalid_count:
     case Status::exhausted:

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/messages.h"
 #include "core/node_config.h"
 #include "core/rng.h"
@@ -30,6 +31,9 @@ struct ClientConfig {
   // sequence share a proposer and rarely collide; others serve when it is down.
   // Server index i must be node i (list addresses in sorted order).
   bool affinity = false;
+  // Server index i is node i, so a redirect (which names a node) can be
+  // followed. Without it no request of this client may be redirected.
+  bool follow_redirects = false;
   // Under affinity, a client that moved away from the home node (it refused
   // or did not answer) sends new requests there again this long after: one
   // refusal at start-up must not leave it on another proposer for good.
@@ -98,10 +102,14 @@ class ClientSession {
     uint32_t attempts = 0;
     bool waiting = false;     // true: sent, waiting for the answer
     uint32_t sent_to = 0;     // the server of the latest attempt
+    // A server this request was redirected to (or asked to serve it after a
+    // redirect) that then failed it: no redirect there is followed again.
+    uint32_t failed_target = UINT32_MAX;
   };
   void request(TimeUs now);
   void send_attempt(TimeUs now);
   void back_off(TimeUs now);
+  void move_to(uint32_t server, TimeUs now);  // notes when the client leaves its home node
   uint64_t want() const { return cfg_.buf_size == 0 ? 1 : size_; }
   void adapt(TimeUs now);
 

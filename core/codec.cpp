@@ -56,10 +56,10 @@ void fields(auto& ar, Is<FenceReply> auto& m) {
   ar(m.epochs, cluster_nodes_max);
 }
 void fields(auto& ar, Is<ClientRequest> auto& m) {
-  ar(m.client); ar(m.request); ar(m.seq); ar.id_count(m.count);
+  ar(m.client); ar(m.request); ar(m.seq); ar.id_count(m.count); ar(m.may_redirect);
 }
 void fields(auto& ar, Is<ClientReply> auto& m) {
-  ar(m.client); ar(m.request); ar(m.status); ar(m.from); ar(m.to);
+  ar(m.client); ar(m.request); ar(m.status); ar(m.from); ar(m.to); ar(m.redirect_to);
 }
 void fields(auto& ar, Is<Hello> auto& m) { ar(m.role); ar(m.node); ar(m.nodes); ar(m.cluster); }
 void fields(auto& ar, Is<AuthChallenge> auto& m) { ar(m.nonce); }

@@ -26,6 +26,8 @@ const char* status_name(Status s) {
       return "too_many_sequences";
     case Status::too_many_requests:
       return "too_many_requests";
+    case Status::redirect:
+      return "redirect";
   }
   return "unknown";
 }
@@ -54,6 +56,8 @@ std::string status_text(Status s) {
     case Status::too_many_requests:
       return name + " (over conn_requests_in_flight_max, " + std::to_string(conn_requests_in_flight_max) +
              " unanswered requests on one connection)";
+    case Status::redirect:
+      return name + " (another node is granting this sequence; the reply names it)";
   }
   return name;
 }
@@ -108,10 +112,12 @@ void print(std::ostream& o, const FenceReply& m) {
 }
 void print(std::ostream& o, const ClientRequest& m) {
   o << "ClientRequest{c=" << m.client << " r=" << m.request << " seq=" << m.seq << " n=" << m.count;
+  if (m.may_redirect) o << " may-redirect";
 }
 void print(std::ostream& o, const ClientReply& m) {
   o << "ClientReply{c=" << m.client << " r=" << m.request << ' ' << status_name(m.status);
   if (m.status == Status::ok) o << " [" << m.from << ',' << m.to << ')';
+  if (m.status == Status::redirect) o << " to=n" << m.redirect_to;
 }
 
 void print(std::ostream& o, const Hello& m) {

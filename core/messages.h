@@ -166,8 +166,9 @@ enum class Status : uint8_t {
   timeout = 6,        // the node could not reach a quorum in time
   too_many_sequences = 7,  // a new sequence would pass sequences_max on this node
   too_many_requests = 8,   // over conn_requests_in_flight_max unanswered on this connection
+  redirect = 9,            // another node is granting this sequence: ask node `redirect_to`
 };
-inline constexpr Status status_last = Status::too_many_requests;  // a new status goes above it
+inline constexpr Status status_last = Status::redirect;  // a new status goes above it
 const char* status_name(Status s);
 // What a refusal means, naming the limit behind it: "too_many_sequences (the node ...)".
 std::string status_text(Status s);
@@ -179,6 +180,10 @@ struct ClientRequest {
   uint64_t request = 0;  // unique per client; a retry reuses it
   std::string seq;
   uint64_t count = 0;    // IDs wanted, 1..range_ids_max
+  // The client can follow a redirect for this attempt (its server i is node
+  // i, and it has not followed one for this attempt yet). Only such a request
+  // is ever redirected: the node it reaches serves every other.
+  bool may_redirect = false;
 
   bool operator==(const ClientRequest&) const = default;
 };
@@ -188,6 +193,7 @@ struct ClientReply {
   Status status = Status::ok;
   uint64_t from = 0;  // granted [from, to) when ok
   uint64_t to = 0;
+  uint32_t redirect_to = 0;  // a node index, when redirect
 
   bool operator==(const ClientReply&) const = default;
 };

@@ -163,8 +163,8 @@ void Node::count_reply(const ClientReply& reply) {
   stats_.ids_granted += reply.to - reply.from;
 }
 
-void Node::reply_client(ConnId conn, const ClientRequest& req, Status st) {
-  out_.client_sends.push_back(ClientSend{conn, ClientReply{req.client, req.request, st, 0, 0}});
+void Node::reply_client(ConnId conn, const ClientRequest& req, Status st, uint32_t redirect_to) {
+  out_.client_sends.push_back(ClientSend{conn, ClientReply{req.client, req.request, st, 0, 0, redirect_to}});
   count_reply(out_.client_sends.back().reply);
 }
 
@@ -174,6 +174,7 @@ void Node::on_client_request(ConnId conn, const ClientRequest& req, TimeUs now) 
   if (phase_ != Phase::serving) return reply_client(conn, req, Status::not_ready);
   if (!acceptor_.can_add_sequence(req.seq)) return reply_client(conn, req, Status::too_many_sequences);
   if (proposer_.queued() >= cfg_.queued_requests_max) return reply_client(conn, req, Status::overloaded);
+  if (auto to = proposer_.redirect_target(req, now)) return reply_client(conn, req, Status::redirect, *to);
   ProposerOutput po;
   proposer_.enqueue(PendingRequest{conn, req, now}, now, po);
   flush(po);
@@ -183,12 +184,13 @@ void Node::flush(ProposerOutput& po) {
   for (auto& s : po.sends) send(s.to, std::move(s.msg));
   for (auto& a : po.answers) {
     out_.client_sends.push_back(ClientSend{
-        a.request.conn, ClientReply{a.request.req.client, a.request.req.request, a.status, a.from, a.to}});
+        a.request.conn,
+        ClientReply{a.request.req.client, a.request.req.request, a.status, a.from, a.to, a.redirect_to}});
     count_reply(out_.client_sends.back().reply);
   }
 }
 
-void Node::handle_acceptor_message(uint32_t from, const Message& msg) {
+void Node::handle_acceptor_message(uint32_t from, const Message& msg, TimeUs now) {
   std::vector<StorageRecord> records;
   Message reply;
   if (auto* m = std::get_if<Prepare>(&msg)) {
@@ -199,6 +201,7 @@ void Node::handle_acceptor_message(uint32_t from, const Message& msg) {
     reply = Accepted{};
     acceptor_.on_accept(*m, std::get<Accepted>(reply), records);
     stats_.nacks_sent += !std::get<Accepted>(reply).ok;
+    if (std::get<Accepted>(reply).ok && from != cfg_.self) proposer_.note_rival_accept(m->seq, now);
   } else if (auto* m = std::get_if<ClassicRead>(&msg)) {
     reply = ClassicReadReply{};
     acceptor_.on_classic_read(*m, std::get<ClassicReadReply>(reply));
@@ -218,7 +221,7 @@ void Node::on_peer_message(uint32_t from, const Message& msg, TimeUs now) {
         if constexpr (std::is_same_v<T, Prepare> || std::is_same_v<T, Accept> ||
                       std::is_same_v<T, ClassicRead> || std::is_same_v<T, ClassicWrite>) {
           // A node without state, or not yet sure of its incarnation, is in no quorum.
-          if (phase_ == Phase::serving) handle_acceptor_message(from, msg);
+          if (phase_ == Phase::serving) handle_acceptor_message(from, msg, now);
           if (rejoin_ && std::is_same_v<T, Prepare>) rejoin_->note_cluster_exists();  // a peer proposes
         } else if constexpr (std::is_same_v<T, EpochRequest>) {
           std::vector<StorageRecord> records;

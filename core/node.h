@@ -71,7 +71,7 @@ class Node {
  private:
   enum class Phase { starting, rejoining, serving };
 
-  void handle_acceptor_message(uint32_t from, const Message& msg);
+  void handle_acceptor_message(uint32_t from, const Message& msg, TimeUs now);
   void persist(std::vector<StorageRecord>& records);
   void send_gated(uint32_t to, Message msg);  // waits for every record so far to be synced
   void send(uint32_t to, Message msg);
@@ -83,7 +83,7 @@ class Node {
   // be issued by an incarnation that a crash could make the node forget.
   void start_incarnation(uint64_t incarnation, std::vector<StorageRecord>& records);
   void flush(ProposerOutput& po);
-  void reply_client(ConnId conn, const ClientRequest& req, Status st);
+  void reply_client(ConnId conn, const ClientRequest& req, Status st, uint32_t redirect_to = 0);
   void count_reply(const ClientReply& reply);
 
   NodeConfig cfg_;

@@ -72,6 +72,25 @@ void Proposer::enqueue(const PendingRequest& p, TimeUs now, ProposerOutput& out)
   maybe_start(p.req.seq, s, now, out);
 }
 
+void Proposer::note_rival_accept(const std::string& seq, TimeUs now) {
+  Seq& s = seqs_[seq];
+  s.rival = local_.promised(seq);
+  s.rival_us = now;
+}
+
+std::optional<uint32_t> Proposer::redirect_target(const ClientRequest& req, TimeUs now) const {
+  if (cfg_.protocol != Protocol::ballot || !req.may_redirect) return std::nullopt;
+  auto it = seqs_.find(req.seq);
+  if (it == seqs_.end()) return std::nullopt;
+  const Seq& s = it->second;
+  // Work of our own for it (a round, queued requests, an orphan) goes on here.
+  if (s.round || !s.queue.empty() || s.orphan || !s.rival_us || now - *s.rival_us > cfg_.leader_hint_us)
+    return std::nullopt;
+  if (s.rival.node == cfg_.self || s.rival.node >= cfg_.nodes || local_.promised(req.seq) != s.rival)
+    return std::nullopt;
+  return s.rival.node;
+}
+
 void Proposer::note_phase_done(const Round& r, TimeUs now) {
   const TimeUs sample = now - r.phase_started_us;
   srtt_us_ = srtt_us_ == 0 ? sample : (7 * srtt_us_ + sample) / 8;
@@ -137,6 +156,7 @@ void Proposer::on_promise(uint32_t from, const Promise& m, TimeUs now, ProposerO
     ++stats_.ballot_conflicts;
     s->round_seen = std::max(s->round_seen, m.promised.round);
     fail_round(*s, now);
+    redirect_queue(*s, m.promised, out);
     return;
   }
   if (r.acks & (1u << from)) return;
@@ -204,6 +224,7 @@ void Proposer::on_accepted(uint32_t from, const Accepted& m, TimeUs now, Propose
     ++stats_.ballot_conflicts;
     s->round_seen = std::max(s->round_seen, m.promised.round);
     fail_round(*s, now);
+    redirect_queue(*s, m.promised, out);
     return;
   }
   if (count_ack(*s->round, from, m.epoch, m.lives)) {
@@ -272,6 +293,20 @@ void Proposer::fail_round(Seq& s, TimeUs now) {
   const TimeUs window =
       std::min<TimeUs>(window_max, (cfg_.backoff_min_us + srtt_us_) << std::min<uint32_t>(s.conflicts, 16));
   s.not_before_us = now + rng_.between(cfg_.backoff_min_us, std::max(window, cfg_.backoff_min_us));
+}
+
+void Proposer::redirect_queue(Seq& s, const Ballot& winner, ProposerOutput& out) {
+  if (winner.node == cfg_.self || winner.node >= cfg_.nodes) return;
+  std::deque<PendingRequest> stay;
+  for (auto& p : s.queue) {
+    if (p.req.may_redirect) {
+      out.answers.push_back(ClientAnswer{std::move(p), Status::redirect, 0, 0, winner.node});
+    } else {
+      stay.push_back(std::move(p));
+    }
+  }
+  queued_ -= s.queue.size() - stay.size();
+  s.queue = std::move(stay);
 }
 
 void Proposer::on_timer(TimeUs now, ProposerOutput& out) {

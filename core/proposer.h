@@ -36,6 +36,7 @@ struct ClientAnswer {
   Status status = Status::ok;
   uint64_t from = 0;
   uint64_t to = 0;
+  uint32_t redirect_to = 0;  // when redirect
 };
 
 struct ProposerOutput {
@@ -53,6 +54,10 @@ class Proposer {
   TimeUs phase_timeout_us() const { return round_timeout_us(); }
 
   void enqueue(const PendingRequest& p, TimeUs now, ProposerOutput& out);
+  // The local acceptor took an accept of another node for `seq`.
+  void note_rival_accept(const std::string& seq, TimeUs now);
+  // The node a request should go to instead (NodeConfig::leader_hint_us), if any.
+  std::optional<uint32_t> redirect_target(const ClientRequest& req, TimeUs now) const;
   void on_promise(uint32_t from, const Promise& m, TimeUs now, ProposerOutput& out);
   void on_accepted(uint32_t from, const Accepted& m, TimeUs now, ProposerOutput& out);
   void on_classic_read_reply(uint32_t from, const ClassicReadReply& m, TimeUs now, ProposerOutput& out);
@@ -116,6 +121,11 @@ class Proposer {
     uint64_t round_seen = 0;  // highest ballot round heard of for this sequence
     uint32_t conflicts = 0;   // consecutive failed rounds, for the backoff window
     TimeUs not_before_us = 0;
+    // The local promise right after the latest accept of another proposer
+    // taken here, and when: while it is still the promise, that proposer is
+    // the one granting (redirect_target).
+    Ballot rival;
+    std::optional<TimeUs> rival_us;
   };
 
   void maybe_start(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
@@ -129,6 +139,11 @@ class Proposer {
   void start_write(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
   void finish(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
   void fail_round(Seq& s, TimeUs now);
+  // After losing to `winner`'s ballot: the queued requests that may follow a
+  // redirect go to its proposer rather than wait here for a round that would
+  // preempt it (7 nodes, seed 2688: nodes their clients had left kept
+  // proposing and took turns breaking each other's fast path).
+  void redirect_queue(Seq& s, const Ballot& winner, ProposerOutput& out);
   // The adaptive phase timeout (NodeConfig::round_timeout_us).
   void note_phase_done(const Round& r, TimeUs now);
   TimeUs round_timeout_us() const { return rto_us_ ? rto_us_ : cfg_.round_timeout_us; }

@@ -24,14 +24,16 @@ constexpr uint64_t sweep_seeds_max = 100'000'000;
 constexpr unsigned jobs_max = 64;
 
 const char* usage_text =
-    "usage: rrseq-sim (--seed S | --seeds A-B) [options]\n"
+    "usage: rrseq-sim (--seed S | --seeds LIST) [options]\n"
     "\n"
     "Runs simulated RRSeq clusters under seeded faults and checks every ID clients saw:\n"
     "G1 unique, G2 increasing per client, G3 real-time order, G5 gap-free when calm,\n"
     "and liveness once a majority with state is up and connected (the final heal).\n"
     "\n"
     "  --seed S            run one world; prints a summary and trace-hash: <hex>\n"
-    "  --seeds A-B         sweep seeds A..B (inclusive); ends with 'sim: N passed, N failed'\n"
+    "  --seeds LIST        sweep seeds: A-B (A..B inclusive), or ascending ranges and single\n"
+    "                      seeds separated by commas (3536,4059-4100); ends with\n"
+    "                      'sim: N passed, N failed'\n"
     "  --nodes N           cluster size: 3, 5 or 7 (default 3)\n"
     "  --clients K         client processes, 1..64 (default 4)\n"
     "  --faults LIST       none, all, or a comma list of net,partition,crash,disk,amnesia,\n"
@@ -72,10 +74,54 @@ uint64_t parse_u64(const std::string& flag, const std::string& text, uint64_t lo
   return v;
 }
 
+// The seeds of a sweep: ascending, disjoint ranges [lo, hi].
+struct SeedList {
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  uint64_t size() const {
+    uint64_t n = 0;
+    for (const auto& [lo, hi] : ranges) n += hi - lo + 1;
+    return n;
+  }
+  uint64_t at(uint64_t i) const {  // i < size()
+    for (const auto& [lo, hi] : ranges) {
+      if (i <= hi - lo) return lo + i;
+      i -= hi - lo + 1;
+    }
+    return ranges.back().second;
+  }
+  uint64_t count_upto(uint64_t seed) const {  // seeds <= seed
+    uint64_t n = 0;
+    for (const auto& [lo, hi] : ranges) {
+      if (seed >= lo) n += std::min(seed, hi) - lo + 1;
+    }
+    return n;
+  }
+};
+
+SeedList parse_seeds(const std::string& flag, const std::string& v) {
+  SeedList list;
+  size_t start = 0;
+  while (start <= v.size()) {
+    const size_t comma = std::min(v.find(',', start), v.size());
+    const std::string item = v.substr(start, comma - start);
+    const size_t dash = item.find('-');
+    const uint64_t lo = parse_u64(flag, item.substr(0, dash), 0, UINT64_MAX);
+    const uint64_t hi = dash == std::string::npos ? lo : parse_u64(flag, item.substr(dash + 1), 0, UINT64_MAX);
+    if (hi < lo) usage_error(flag + ": the range " + item + " ends before it starts");
+    if (!list.ranges.empty() && lo <= list.ranges.back().second)
+      usage_error(flag + ": " + item + " does not come after the seeds before it (list them ascending, once)");
+    list.ranges.emplace_back(lo, hi);
+    if (hi - lo >= sweep_seeds_max || list.size() > sweep_seeds_max)
+      usage_error(flag + ": at most " + std::to_string(sweep_seeds_max) + " seeds");
+    start = comma + 1;
+  }
+  return list;
+}
+
 struct Cli {
   SimOptions opt;
   std::optional<uint64_t> seed;
-  std::optional<std::pair<uint64_t, uint64_t>> seeds;
+  std::optional<SeedList> seeds;
   bool trace = false;
   bool show_scenario = false;
   unsigned jobs = 0;
@@ -97,14 +143,7 @@ Cli parse(int argc, char** argv) {
     } else if (a == "--seed") {
       cli.seed = parse_u64(a, value(), 0, UINT64_MAX);
     } else if (a == "--seeds") {
-      const std::string v = value();
-      const size_t dash = v.find('-');
-      if (dash == std::string::npos) usage_error("--seeds: expected A-B, got '" + v + "'");
-      const uint64_t lo = parse_u64(a, v.substr(0, dash), 0, UINT64_MAX);
-      const uint64_t hi = parse_u64(a, v.substr(dash + 1), 0, UINT64_MAX);
-      if (hi < lo) usage_error("--seeds: the range " + v + " ends before it starts");
-      if (hi - lo >= sweep_seeds_max) usage_error("--seeds: at most " + std::to_string(sweep_seeds_max) + " seeds");
-      cli.seeds = {lo, hi};
+      cli.seeds = parse_seeds(a, value());
     } else if (a == "--nodes") {
       cli.opt.nodes = static_cast<uint32_t>(parse_u64(a, value(), sim_nodes_min, cluster_nodes_max));
       if (cli.opt.nodes % 2 == 0) usage_error("--nodes: use an odd cluster size (3, 5, 7)");
@@ -159,8 +198,8 @@ Cli parse(int argc, char** argv) {
       usage_error("unknown argument '" + a + "'");
     }
   }
-  if (cli.seed.has_value() == cli.seeds.has_value()) usage_error("give exactly one of --seed S or --seeds A-B");
-  if (cli.max_failures && !cli.seeds) usage_error("--max-failures and --fail-fast need --seeds A-B");
+  if (cli.seed.has_value() == cli.seeds.has_value()) usage_error("give exactly one of --seed S or --seeds LIST");
+  if (cli.max_failures && !cli.seeds) usage_error("--max-failures and --fail-fast need --seeds LIST");
   return cli;
 }
 
@@ -213,8 +252,8 @@ int run_one(const char* program, const Cli& cli) {
 }
 
 int run_sweep(const char* program, const Cli& cli) {
-  const auto [lo, hi] = *cli.seeds;
-  const uint64_t total = hi - lo + 1;
+  const SeedList& seeds = *cli.seeds;
+  const uint64_t total = seeds.size();
   unsigned jobs = cli.jobs ? cli.jobs : std::max(1u, std::thread::hardware_concurrency());
   jobs = static_cast<unsigned>(std::min<uint64_t>(jobs, total));
   const bool bar = isatty(STDERR_FILENO);
@@ -230,7 +269,7 @@ int run_sweep(const char* program, const Cli& cli) {
   // Each worker runs whole worlds; a world never shares state with another.
   auto worker = [&] {
     for (uint64_t i = next++; i < total; i = next++) {
-      const uint64_t seed = lo + i;
+      const uint64_t seed = seeds.at(i);
       if (seed > cutoff.load()) break;
       const RunOutcome o = run_seed(seed, cli.opt);
       if (!o.ok()) {
@@ -263,7 +302,7 @@ int run_sweep(const char* program, const Cli& cli) {
   uint64_t ran = total;
   if (cutoff.load() != UINT64_MAX) {
     std::erase_if(failures, [&](const auto& f) { return f.first > cutoff.load(); });
-    ran = cutoff.load() - lo + 1;
+    ran = seeds.count_upto(cutoff.load());
   }
   for (const auto& [seed, what] : failures) {
     std::cout << "FAIL seed " << seed << " " << what << " replay: " << replay_command(program, seed, cli.opt)

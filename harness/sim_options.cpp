@@ -174,7 +174,9 @@ struct FarRoles {
   uint32_t p = 0, w = 0, x = 0, q = 0;
 };
 
-FarRoles far_roles(const Scenario& s, Rng& rng) {
+// cp and cq follow no redirect before the final heal: the shape needs their
+// requests queued at p and q, each proposing, whoever else is granting.
+FarRoles far_roles(Scenario& s, Rng& rng) {
   FarRoles r;
   std::vector<uint32_t> small;
   for (uint32_t c = 0; c < s.clients.size(); ++c) {
@@ -189,6 +191,8 @@ FarRoles far_roles(const Scenario& s, Rng& rng) {
     if (c != r.cp && n != r.p && n != r.w && n != r.x && !r.cq) r.cq = c;
   }
   r.q = r.cq ? first_node(s.clients[*r.cq], s.nodes) : other_node(rng, s.nodes, {r.p, r.w, r.x});
+  s.clients[r.cp].follow_redirects_before_heal = false;
+  if (r.cq) s.clients[*r.cq].follow_redirects_before_heal = false;
   return r;
 }
 

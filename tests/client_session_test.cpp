@@ -122,6 +122,88 @@ TEST(ClientSession, ALateRefusalFromAServerAlreadyLeftChangesNothing) {
   EXPECT_EQ(s.take_output().sends.at(0).first, (second.first + 1) % 3);
 }
 
+// Five servers, server i is node i; quick retries.
+ClientConfig following_redirects() {
+  ClientConfig c = quick_retries();
+  c.servers = 5;
+  c.follow_redirects = true;
+  return c;
+}
+
+ClientReply redirect(const ClientRequest& r, uint32_t to) {
+  return ClientReply{r.client, r.request, Status::redirect, 0, 0, to};
+}
+
+// 7 nodes, seeds 4059, 8507, 18094: a redirect takes the request at once to
+// the node that is granting, and that node is asked not to send it on again.
+TEST(ClientSession, ARedirectIsFollowedAtOnceAndOnlyOnce) {
+  ClientSession s(following_redirects(), 7, 1);
+  s.take_id(0);
+  auto first = s.take_output().sends.at(0);
+  EXPECT_TRUE(first.second.may_redirect);
+  s.on_reply(first.first, redirect(first.second, 3), 5);
+  auto second = s.take_output().sends.at(0);
+  EXPECT_EQ(second.first, 3u) << "sent to the node named, without a backoff";
+  EXPECT_EQ(second.second.request, first.second.request);
+  EXPECT_FALSE(second.second.may_redirect);
+  // A redirect of an attempt that asked for none is a refusal: the client
+  // backs off and moves on, it does not resend at once.
+  s.on_reply(3, redirect(second.second, 1), 6);
+  auto out = s.take_output();
+  EXPECT_TRUE(out.sends.empty());
+  EXPECT_EQ(out.errors.size(), 1u);
+  s.on_timer(*s.next_timer());
+  EXPECT_EQ(s.take_output().sends.at(0).first, 4u);
+}
+
+// 7 nodes, seed 12162: after the node a redirect named fails the request,
+// the next server may redirect it again, though never back to that node.
+TEST(ClientSession, AfterTheRedirectTargetFailsTheNextServerMayRedirectElsewhere) {
+  ClientSession s(following_redirects(), 7, 1);
+  s.take_id(0);
+  auto first = s.take_output().sends.at(0);
+  s.on_reply(first.first, redirect(first.second, 3), 5);
+  s.take_output();
+  s.on_timer(*s.next_timer());  // node 3 does not answer: back off, then node 4
+  s.on_timer(*s.next_timer());
+  auto next = s.take_output().sends.at(0);
+  ASSERT_EQ(next.first, 4u);
+  EXPECT_TRUE(next.second.may_redirect);
+  s.on_reply(4, redirect(next.second, 3), *s.next_timer() - 1);
+  auto served_here = s.take_output().sends.at(0);
+  EXPECT_EQ(served_here.first, 4u) << "not back to node 3, which failed it";
+  EXPECT_FALSE(served_here.second.may_redirect);
+  s.on_timer(*s.next_timer());
+  s.on_timer(*s.next_timer());
+  auto after = s.take_output().sends.at(0);
+  ASSERT_EQ(after.first, 0u);
+  s.on_reply(0, redirect(after.second, 2), *s.next_timer() - 1);
+  EXPECT_EQ(s.take_output().sends.at(0).first, 2u) << "node 2 never failed it";
+}
+
+TEST(ClientSession, ARedirectOutsideTheServerListOrToItselfIsServedWhereItWasSent) {
+  ClientConfig cfg = config(0, 3);
+  cfg.follow_redirects = true;
+  for (uint32_t to : {3u, 0u}) {
+    ClientSession s(cfg, 7, 1);
+    s.take_id(0);
+    auto first = s.take_output().sends.at(0);
+    ASSERT_EQ(first.first, 0u);
+    s.on_reply(0, redirect(first.second, to), 5);
+    auto out = s.take_output();
+    ASSERT_EQ(out.sends.size(), 1u) << "to " << to;
+    EXPECT_EQ(out.sends[0].first, 0u);
+    EXPECT_FALSE(out.sends[0].second.may_redirect);
+    EXPECT_EQ(out.errors.size(), to == 3u ? 1u : 0u);
+  }
+}
+
+TEST(ClientSession, AClientThatCannotFollowRedirectsAsksForNone) {
+  ClientSession s(config(0, 3), 7, 1);  // follow_redirects off: server i may not be node i
+  s.take_id(0);
+  EXPECT_FALSE(s.take_output().sends.at(0).second.may_redirect);
+}
+
 TEST(ClientSession, ALostConnectionMovesTheRequestOnWithoutWaitingItsTimeout) {
   ClientSession s(config(0), 7, 1);
   s.take_id(0);

@@ -10,6 +10,7 @@
 #include "core/bytes.h"
 #include "core/crc32c.h"
 #include "core/limits.h"
+#include "core/node_stats.h"
 #include "tests/sealed_frame.h"
 
 namespace rrseq {
@@ -49,6 +50,7 @@ std::string client_request_body(std::string_view seq, uint64_t count) {
   w.put_u64(2);
   w.put_string(seq);
   w.put_u64(count);
+  w.put_u8(0);  // may_redirect
   return body;
 }
 
@@ -85,8 +87,8 @@ std::vector<Message> examples() {
       FenceRequest{6, b},
       FenceReply{6, true, hi, {SeqState{"a", b, b, 10}, SeqState{"b", hi, Ballot{}, 0}}, b,
                  {PeerEpoch{1, 2, 3}, PeerEpoch{2, 5, 0}}},
-      ClientRequest{1, 7, "orders", range_ids_max},
-      ClientReply{1, 7, Status::exhausted, 5, 9},
+      ClientRequest{1, 7, "orders", range_ids_max, true},
+      ClientReply{1, 7, Status::exhausted, 5, 9, 4},
       Hello{static_cast<uint32_t>(Role::peer), 2, 5, 0xfeedface12345678},
       AuthChallenge{counting_bytes(1)},
       AuthProof{counting_bytes(200)},
@@ -144,14 +146,15 @@ RRSEQ_ARBITRARY(FenceReply, gen::set(&FenceReply::attempt), gen::set(&FenceReply
                 gen::set(&FenceReply::max_promised), gen::set(&FenceReply::states));
 RRSEQ_ARBITRARY(ClientRequest, gen::set(&ClientRequest::client), gen::set(&ClientRequest::request),
                 gen::set(&ClientRequest::seq, seq_name()),
-                gen::set(&ClientRequest::count, gen::inRange<uint64_t>(1, range_ids_max + 1)));
+                gen::set(&ClientRequest::count, gen::inRange<uint64_t>(1, range_ids_max + 1)),
+                gen::set(&ClientRequest::may_redirect));
 RRSEQ_ARBITRARY(ClientReply, gen::set(&ClientReply::client), gen::set(&ClientReply::request),
                 gen::set(&ClientReply::status,
                          gen::element(Status::ok, Status::not_ready, Status::invalid_name,
                                       Status::invalid_count, Status::exhausted, Status::overloaded,
                                       Status::timeout, Status::too_many_sequences,
-                                      Status::too_many_requests)),
-                gen::set(&ClientReply::from), gen::set(&ClientReply::to));
+                                      Status::too_many_requests, Status::redirect)),
+                gen::set(&ClientReply::from), gen::set(&ClientReply::to), gen::set(&ClientReply::redirect_to));
 RRSEQ_ARBITRARY(Hello, gen::set(&Hello::role), gen::set(&Hello::node), gen::set(&Hello::nodes),
                 gen::set(&Hello::cluster));
 RRSEQ_ARBITRARY(AuthChallenge, gen::set(&AuthChallenge::nonce));
@@ -399,7 +402,8 @@ TEST(CodecRejects, ClientRequestForMoreThanTheRangeLimit) {
 TEST(CodecRejects, WrongVersion) {
   std::string frame = encode_frame(EpochRequest{1});
   frame[0] = static_cast<char>(wire_version + 1);
-  EXPECT_EQ(rejection(frame), "header offset 0: wrong version 4 (expected 3)");
+  EXPECT_EQ(rejection(frame), "header offset 0: wrong version " + std::to_string(wire_version + 1) +
+                                  " (expected " + std::to_string(wire_version) + ")");
 }
 
 TEST(CodecRejects, UnknownMessageType) {
@@ -462,8 +466,9 @@ TEST(CodecRejects, BoolOtherThanZeroOrOne) {
 
 TEST(CodecRejects, UnknownStatus) {
   std::string body = encode_frame(ClientReply{1, 2, Status::ok, 3, 4}).substr(frame_header_bytes);
-  body[16] = 9;  // one past the last status
-  EXPECT_EQ(rejection(test::sealed_frame(type_of<ClientReply>(), body)), "body offset 16: unknown status 9");
+  body[16] = static_cast<char>(status_count);  // one past the last status
+  EXPECT_EQ(rejection(test::sealed_frame(type_of<ClientReply>(), body)),
+            "body offset 16: unknown status " + std::to_string(status_count));
 }
 
 TEST(CodecRejects, TrailingBytesAfterTheLastField) {

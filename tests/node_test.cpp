@@ -69,8 +69,12 @@ struct Cluster {
     }
   }
 
+  // From a client that cannot follow a redirect: the node it asks serves it.
   void request(uint32_t node, uint64_t req, uint64_t count, const std::string& seq = "s") {
     nodes[node]->on_client_request(req, ClientRequest{1, req, seq, count}, now);
+  }
+  void request_following(uint32_t node, uint64_t req, uint64_t count) {
+    nodes[node]->on_client_request(req, ClientRequest{1, req, "s", count, true}, now);
   }
 
   struct InFlight {
@@ -389,6 +393,67 @@ TEST(Node, SingleNodeClusterBootstrapsAtOnceAndServes) {
 // ---- NodeStats: the counters rrseq-server exposes at /metrics ----
 namespace rrseq {
 namespace {
+
+// 7 nodes, seeds 4059, 8507, 18094: clients wandered from node to node and
+// each node they left kept proposing, so several dueled for one sequence. A
+// node that just accepted another's round sends new requests there instead.
+TEST(Node, ARequestGoesToTheNodeThatIsGrantingItsSequence) {
+  Cluster c(3);
+  c.request(1, 1, 4);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 1u);
+  c.request_following(0, 2, 4);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 2u);
+  EXPECT_EQ(c.replies[1].status, Status::redirect);
+  EXPECT_EQ(c.replies[1].redirect_to, 1u);
+  // A request that already followed a redirect is served where it lands, and
+  // that node's own round then passes the hint: it keeps serving.
+  c.request(0, 3, 4);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 3u);
+  EXPECT_EQ(c.replies[2].status, Status::ok);
+  EXPECT_EQ(c.replies[2].from, 5u);
+  c.request_following(0, 4, 4);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 4u);
+  EXPECT_EQ(c.replies[3].status, Status::ok);
+  // Node 1 accepted node 0's round: it now redirects to node 0; once the hint is old it serves.
+  c.request_following(1, 5, 1);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 5u);
+  EXPECT_EQ(c.replies[4].status, Status::redirect);
+  EXPECT_EQ(c.replies[4].redirect_to, 0u);
+  c.now += NodeConfig{}.leader_hint_us + 1;
+  c.request_following(1, 6, 1);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 6u);
+  EXPECT_EQ(c.replies[5].status, Status::ok);
+}
+
+// 7 nodes, seed 2688: a node that loses its round to another proposer sends
+// the requests queued behind it there, rather than preempt it for them later.
+TEST(Node, AProposerThatLosesItsRoundRedirectsWhatIsQueuedToTheWinner) {
+  Cluster c(3);
+  c.request_following(0, 1, 1);  // node 0's prepare goes out first ...
+  c.request_following(0, 2, 1);  // ... this one queues behind its round
+  c.request(1, 3, 1);            // node 1 prepares the same round, a higher ballot
+  c.settle();
+  const ClientReply* second = nullptr;
+  for (const auto& r : c.replies) {
+    if (r.request == 2) second = &r;
+  }
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->status, Status::redirect);
+  EXPECT_EQ(second->redirect_to, 1u);
+  c.tick_until(3);  // the first request's round was cut in its accept phase: it is retried here
+  ASSERT_EQ(c.replies.size(), 3u);
+  for (const auto& r : c.replies) {
+    if (r.request != 2) {
+      EXPECT_EQ(r.status, Status::ok) << "request " << r.request;
+    }
+  }
+}
 
 TEST(NodeStats, GrantsIdsAndPhasesAreCounted) {
   Cluster c(3);

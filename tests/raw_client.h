@@ -36,6 +36,7 @@ inline std::string client_request_frame(uint64_t client, uint64_t request, std::
   w.put_u64(request);
   w.put_string(seq);
   w.put_u64(count);
+  w.put_u8(0);  // may_redirect: no
   return sealed_frame(static_cast<uint8_t>(Message(ClientRequest{}).index()), body);
 }
 

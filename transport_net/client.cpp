@@ -139,6 +139,7 @@ class NetClient final : public Client {
     c.servers = static_cast<uint32_t>(servers);
     c.request_timeout_us = static_cast<TimeUs>(o.request_timeout.count()) * 1000;  // as request_timeout_us_
     c.affinity = o.affinity;
+    c.follow_redirects = o.affinity;  // then the list is sorted: server i is node i (check_options)
     c.adaptive = o.adaptive;
     c.adaptive_period_us = static_cast<TimeUs>(o.adaptive_period.count()) * 1000;
     c.adaptive_ids_max = o.adaptive_ids_max;
@@ -439,7 +440,9 @@ void NetClient::on_message(uint32_t i, uint64_t gen, Message&& m) {
     return;
   }
   if (r->client != client_id_) return;
-  if (r->status != Status::ok) s.last_error = "refused: " + status_text(r->status);
+  if (r->status != Status::ok && r->status != Status::redirect) {
+    s.last_error = "refused: " + status_text(r->status);  // a redirect is no refusal
+  }
   if (pending_.active && pending_.request == r->request) pending_.active = false;
   const TimeUs now = now_us();
   session_.on_reply(i, *r, now);

@@ -38,7 +38,8 @@ std::string Scenario::describe() const {
     << (group_commit ? "" : " no-group-commit") << " clients=[";
   for (size_t i = 0; i < clients.size(); ++i) {
     o << (i ? " " : "") << "buf" << clients[i].buf_size << "@n" << clients[i].first_server
-      << (clients[i].affinity ? "+aff" : "") << (clients[i].adaptive ? "+adapt" : "");
+      << (clients[i].affinity ? "+aff" : "") << (clients[i].adaptive ? "+adapt" : "")
+      << (clients[i].follow_redirects_before_heal ? "" : "-redirect");
   }
   o << "] net: loss=" << net.loss_ppm << "ppm dup=" << net.dup_ppm << "ppm tail=" << net.tail_ppm << "ppm/"
     << net.tail_max_us << "us; disk: slow=" << disk.slow_ppm << "ppm tear=" << (disk.tear ? "yes" : "no")

@@ -45,6 +45,9 @@ struct ClientSpec {
   TimeUs think_max_us = 2'000;    // pause between two IDs, uniform in [0, max]
   bool affinity = false;          // prefer the node the sequence name hashes to
   bool adaptive = false;          // grow or shrink the buffer with the rate of use
+  // Follow redirects (client index i is node i) before the final heal too;
+  // after it every client follows them.
+  bool follow_redirects_before_heal = true;
 };
 
 enum class FaultKind : uint8_t {

@@ -705,6 +705,7 @@ class World {
     cfg.servers = s_.nodes;
     cfg.first_server = spec.first_server;
     cfg.affinity = spec.affinity;
+    cfg.follow_redirects = spec.follow_redirects_before_heal || final_healed_;
     cfg.adaptive = spec.adaptive;
     cfg.adaptive_period_us = adaptive_period_us;
     cfg.adaptive_ids_max = adaptive_ids_max;
@@ -1043,6 +1044,7 @@ class World {
     const PartialModel& part = s_.partial;
     trace(part.empty() ? "final heal: all nodes up, network whole; clients restart"
                        : "final heal: all but a minority up and connected; clients restart");
+    final_healed_ = true;
     std::fill(blocked_.begin(), blocked_.end(), false);
     std::fill(link_extra_us_.begin(), link_extra_us_.end(), 0);
     std::fill(client_blocked_.begin(), client_blocked_.end(), false);
@@ -1102,6 +1104,7 @@ class World {
   Rng conn_rng_;  // its own stream: the other draws stay as they were
   std::vector<NodeSlot> nodes_;
   std::vector<ClientSlot> clients_;
+  bool final_healed_ = false;  // clients started from now on all follow redirects
   std::vector<bool> blocked_;  // [from * nodes + to]: link cut
   std::vector<TimeUs> link_extra_us_;  // [from * nodes + to]: added to every frame's delay
   std::vector<bool> client_blocked_;   // [client * nodes + node]: both ways cut
