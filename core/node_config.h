@@ -43,11 +43,11 @@ struct NodeConfig {
   TimeUs rejoin_retry_us = 50'000;        // resend rejoin requests this often
   TimeUs request_timeout_us = 1'000'000;  // a queued client request older than this gets `timeout`
   // A request for a sequence whose latest accept here came from another node
-  // this recently, with nothing prepared above it since, is redirected there
-  // rather than start a round that preempts that node. Clients wander off a
-  // node after their attempt timeout while it keeps proposing, so without
-  // this several nodes duel for one sequence (7 nodes, slow syncs: seeds
-  // 2688, 4059, 8507, 12162, 18094 got no grant for 3 s).
+  // this recently, with no other node's prepare above it since, is redirected
+  // there rather than start a round that preempts that node. Clients wander
+  // off a node after their attempt timeout while it keeps proposing, so
+  // without this several nodes duel for one sequence (7 nodes, slow syncs:
+  // seeds 2688, 4059, 8507, 12162, 16544, 18094 got no grant for 3 s).
   TimeUs leader_hint_us = 1'000'000;
   size_t queued_requests_max = 4096;      // per node; more gets `overloaded`
 };

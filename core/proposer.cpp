@@ -86,7 +86,9 @@ std::optional<uint32_t> Proposer::redirect_target(const ClientRequest& req, Time
   // Work of our own for it (a round, queued requests, an orphan) goes on here.
   if (s.round || !s.queue.empty() || s.orphan || !s.rival_us || now - *s.rival_us > cfg_.leader_hint_us)
     return std::nullopt;
-  if (s.rival.node == cfg_.self || s.rival.node >= cfg_.nodes || local_.promised(req.seq) != s.rival)
+  // A later prepare of the same node keeps it the one granting (its fast path
+  // broke, not its lead: 7 nodes, seed 16544); one of any other node ends the hint.
+  if (s.rival.node == cfg_.self || s.rival.node >= cfg_.nodes || local_.promised(req.seq).node != s.rival.node)
     return std::nullopt;
   return s.rival.node;
 }

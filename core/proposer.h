@@ -122,7 +122,7 @@ class Proposer {
     uint32_t conflicts = 0;   // consecutive failed rounds, for the backoff window
     TimeUs not_before_us = 0;
     // The local promise right after the latest accept of another proposer
-    // taken here, and when: while it is still the promise, that proposer is
+    // taken here, and when: while the promise is still that proposer's, it is
     // the one granting (redirect_target).
     Ballot rival;
     std::optional<TimeUs> rival_us;

@@ -431,6 +431,29 @@ TEST(Node, ARequestGoesToTheNodeThatIsGrantingItsSequence) {
   EXPECT_EQ(c.replies[5].status, Status::ok);
 }
 
+// 7 nodes, seed 16544: the granting node prepared again after its fast path
+// broke; a hint that ended there sent clients elsewhere and the duels came back.
+TEST(Node, TheHintOutlivesALaterPrepareOfTheSameNodeOnly) {
+  Cluster c(3);
+  c.request(1, 1, 4);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 1u);
+  c.nodes[0]->on_peer_message(1, Prepare{"s", Ballot{10, 1, 1}}, c.now);
+  c.settle();
+  c.request_following(0, 2, 1);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 2u);
+  EXPECT_EQ(c.replies[1].status, Status::redirect);
+  EXPECT_EQ(c.replies[1].redirect_to, 1u);
+  // A prepare of another node: node 1 may no longer be granting, node 0 serves.
+  c.nodes[0]->on_peer_message(2, Prepare{"s", Ballot{11, 2, 1}}, c.now);
+  c.settle();
+  c.request_following(0, 3, 1);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 3u);
+  EXPECT_EQ(c.replies[2].status, Status::ok);
+}
+
 // 7 nodes, seed 2688: a node that loses its round to another proposer sends
 // the requests queued behind it there, rather than preempt it for them later.
 TEST(Node, AProposerThatLosesItsRoundRedirectsWhatIsQueuedToTheWinner) {
