@@ -9,8 +9,10 @@
 # never this tree), rrseq-sim is rebuilt there incrementally (one build dir,
 # build-mutants/build, reused: a mutant costs a rebuild of one or two files),
 # and the default sweeps of tests/CMakeLists.txt (the sim_sweep_* tests) run
-# with --fail-fast until one fails. The table says, per mutant, which sweep,
-# seed and violation caught it, or NOT CAUGHT.
+# with --fail-fast until one fails. A mutant the sweeps miss then meets the
+# tests labelled unit (hand-driven scenarios, replays of seeds, unit tests:
+# every test binary is rebuilt). The table says, per mutant, which sweep
+# (seed, violation) or which tests caught it, or NOT CAUGHT.
 #
 # Exit status: 0 every mutant caught; 1 a mutant was not caught, no longer
 # applies (STALE) or no longer builds; 2 bad usage or the unmutated tree fails.
@@ -24,6 +26,8 @@ BUILD="$SCRATCH/build"
 LOGS="$SCRATCH/logs"
 JOBS="${MUTANTS_JOBS:-2}"
 SWEEP_TIMEOUT="${MUTANTS_SWEEP_TIMEOUT:-900}"  # seconds; a hung sweep counts as caught (G4)
+UNIT_TIMEOUT=300      # seconds per unit test; a hung test fails, so counts as caught
+TESTS_NAMED_MAX=4     # failing tests the table names per mutant
 
 usage() {
   cat <<'EOF'
@@ -32,12 +36,18 @@ usage: scripts/mutants.sh [options] [NAME...]
 Applies each mutant of scripts/mutants/ (or only the NAMEs given: a file name,
 its number NN, or its short name) to a scratch copy of the tree in
 build-mutants/, rebuilds rrseq-sim there, and runs the default sweeps of
-tests/CMakeLists.txt with --fail-fast. Prints, per mutant: what it breaks,
-what caught it (sweep, seed, violation) or NOT CAUGHT, and seconds.
+tests/CMakeLists.txt with --fail-fast; a mutant they miss then runs the tests
+labelled unit (ctest -L unit, all of them). Prints, per mutant: what it
+breaks, what caught it (sweep, seed, violation; or the failing tests) or NOT
+CAUGHT, and seconds.
 
   --list            list the mutants and whether each still applies; run nothing
   --skip-baseline   do not first check that the unmutated tree passes the sweeps
+                    and the unit tests
   --all-sweeps      run every sweep on each mutant, not only up to the first catch
+  --sweeps-only     do not run the unit tests on a mutant the sweeps miss
+  --unit-only       run only the unit tests, no sweep (for mutants the sweeps
+                    are known to miss; the table then says nothing of sweeps)
   --help            this text
 
 Environment: MUTANTS_DIR (scratch dir, default build-mutants), MUTANTS_JOBS
@@ -50,12 +60,16 @@ EOF
 list_only=0
 skip_baseline=0
 all_sweeps=0
+sweeps_only=0
+unit_only=0
 names=()
 while (($#)); do
   case "$1" in
     --list) list_only=1 ;;
     --skip-baseline) skip_baseline=1 ;;
     --all-sweeps) all_sweeps=1 ;;
+    --sweeps-only) sweeps_only=1 ;;
+    --unit-only) unit_only=1 ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "mutants.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
     *) names+=("$1") ;;
@@ -178,11 +192,39 @@ run_sweep() {  # run_sweep NAME ARGS LOGFILE
   fi
 }
 
+# Builds every target and runs the tests labelled unit, all of them: the
+# first to fail may only pin a trace the mutant changed, so the table names
+# every failing test. Sets tests_result to "" (all passed) or those tests.
+run_unit_tests() {  # run_unit_tests LOGPREFIX
+  local log=$1 rc=0 failed n
+  tests_result=""
+  if ! cmake --build "$BUILD" -j"$JOBS" >"$log-build-all.log" 2>&1; then
+    tests_result="tests: the mutant's test binaries do not build (see $log-build-all.log)"
+    return
+  fi
+  ctest --test-dir "$BUILD" -L unit -j"$JOBS" --timeout "$UNIT_TIMEOUT" >"$log-unit.log" 2>&1 || rc=$?
+  ((rc == 0)) && return
+  mapfile -t failed < <(sed -nE 's/^[[:space:]]*[0-9]+ - ([^ ]+) \((.*)\)$/\1 (\2)/p' "$log-unit.log")
+  n=${#failed[@]}
+  if ((n == 0)); then
+    tests_result="tests: ctest exited $rc (see $log-unit.log)"
+    return
+  fi
+  tests_result="tests: $(printf '%s; ' "${failed[@]:0:TESTS_NAMED_MAX}")"
+  tests_result=${tests_result%; }
+  ((n > TESTS_NAMED_MAX)) && tests_result+="; and $((n - TESTS_NAMED_MAX)) more"
+  return 0
+}
+
 short() { basename "$1" .patch; }
 t_start=$(date +%s)
 sync_tree
 for p in "${patches[@]}"; do restore_files "$p"; done  # undo a mutant an interrupted run left
 
+if ((unit_only && sweeps_only)); then
+  echo "mutants.sh: --unit-only and --sweeps-only together run nothing" >&2
+  exit 2
+fi
 if ((skip_baseline)); then
   echo "baseline: skipped (--skip-baseline): the unmutated tree is assumed to pass"
 else
@@ -192,6 +234,7 @@ else
     exit 2
   fi
   for line in "${sweep_lines[@]}"; do
+    ((unit_only)) && break
     name=${line%%$'\t'*} args=${line#*$'\t'}
     t0=$(date +%s)
     run_sweep "$name" "$args" "$LOGS/baseline-$name.log"
@@ -201,6 +244,15 @@ else
     fi
     echo "baseline: $name ($args) passed in $(($(date +%s) - t0)) s"
   done
+  if ((!sweeps_only)); then
+    t0=$(date +%s)
+    run_unit_tests "$LOGS/baseline"
+    if [[ -n "$tests_result" ]]; then
+      echo "baseline: the unmutated tree FAILS: $tests_result (log $LOGS/baseline-unit.log)" >&2
+      exit 2
+    fi
+    echo "baseline: the unit tests passed in $(($(date +%s) - t0)) s"
+  fi
 fi
 
 rows=()
@@ -220,6 +272,7 @@ for p in "${patches[@]}"; do
       bad=1
     else
       for line in "${sweep_lines[@]}"; do
+        ((unit_only)) && break
         name=${line%%$'\t'*} args=${line#*$'\t'}
         run_sweep "$name" "$args" "$LOGS/$m-$name.log"
         if [[ -n "$sweep_result" ]]; then
@@ -227,6 +280,10 @@ for p in "${patches[@]}"; do
           ((all_sweeps)) || break
         fi
       done
+      if [[ -z "$caught" ]] && ((!sweeps_only)); then
+        run_unit_tests "$LOGS/$m"
+        caught=$tests_result
+      fi
       if [[ -z "$caught" ]]; then
         caught="NOT CAUGHT"
         bad=1
@@ -241,7 +298,7 @@ done
 
 echo
 {
-  echo "| mutant | what it breaks | caught by (sweep seed: violation) | s |"
+  echo "| mutant | what it breaks | caught by (sweep seed: violation, or test) | s |"
   echo "|---|---|---|---|"
   for r in "${rows[@]}"; do
     IFS=$'\t' read -r m desc caught secs <<<"$r"
