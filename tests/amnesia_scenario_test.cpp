@@ -179,6 +179,115 @@ TEST(AmnesiaScenario, FiveNodesAForgottenPromiseToAFarProposerIsNeverCounted) {
   expect_disjoint(grants(net));
 }
 
+// The fence must lie above every promise of the peers that answer it ok, even
+// one made after that peer answered the epoch step (rejoin.h, step 2): the
+// rejoiner adopts per sequence the state with the highest accepted value (and
+// that state's promise), not the highest promise, so its floor is all that
+// keeps it from promising below a ballot it forgot. Seven nodes: p = 6 is
+// the far proposer, x = 5 the amnesiac, v = 4 the voter that promises p's
+// ballot between its epoch answer and its fence answer, 0-2 the next
+// proposer's quorum.
+// 1. Node 3 loses its state; its fence F3 (round 1026) reaches 5 and 6 first:
+//    p proposes at R = 1027 above that floor, with x and itself promising.
+// 2. x loses its state and asks {0,1,2,4} for an epoch (their promises are
+//    at round 2, so its fence F lies at round 1026, below R); node 3's fence
+//    then reaches 0 and 1 and node 3 serves and promises R; v promises R.
+// 3. x's fence reaches {0,1,2,4}. v must refuse it (R is above F), so x
+//    fences again above R. Were v to answer ok, x would adopt node 0's state
+//    (same accepted value as v's, lower promise) under floor F, and node 0
+//    would be granted a range at ballot 1027.0, below R = 1027.6, through
+//    {0,1,2,x}.
+// 4. p's accept at R (voters: x's earlier life) is refused by every node that
+//    knows x's new life, but taken by 3 and 6, which never heard of it. p's
+//    retry then finds its own accept at R as the highest accepted value and,
+//    were node 0's grant below R, would grant its old range again.
+TEST(AmnesiaScenario, SevenNodesAPromiseMadeAfterTheEpochAnswerStillLiftsTheFence) {
+  Net net(7);
+  net.request(0, 1, 10);  // [1,11), everyone connected: every promise at round 2
+  ASSERT_EQ(grants(net).size(), 1u);
+
+  auto take = [&net](const std::function<bool(const Net::InFlight&)>& which) {
+    std::vector<Net::InFlight> taken, rest;
+    for (auto& m : net.held) (which(m) ? taken : rest).push_back(std::move(m));
+    net.held = std::move(rest);
+    return taken;
+  };
+  auto deliver = [&net](std::vector<Net::InFlight> ms) {
+    for (auto& m : ms) net.nodes[m.to]->on_peer_message(m.from, m.msg, net.now);
+    net.settle();
+  };
+
+  // 1. Node 3 rejoins; its fence reaches 5 and 6 only, for now.
+  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+    return from == 3 && to != 5 && to != 6 && std::holds_alternative<FenceRequest>(m);
+  };
+  net.wipe(3);
+  net.settle();
+  ASSERT_FALSE(net.nodes[3]->node().serving());
+  std::vector<Net::InFlight> fence3 = take([](const Net::InFlight& m) { return m.to == 0 || m.to == 1; });
+  net.held.clear();  // node 3's fence to 2 and 4 is lost
+
+  // p proposes above node 3's floor; 0-2 never hear of it, 3 and 4 only later.
+  net.split({6}, {0, 1, 2});
+  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+    return from == 6 && (to == 3 || to == 4) && std::holds_alternative<Prepare>(m);
+  };
+  net.request(6, 1, 5);
+  std::vector<Net::InFlight> prepare_to_3 = take([](const Net::InFlight& m) { return m.to == 3; });
+  std::vector<Net::InFlight> prepare_to_4 = take([](const Net::InFlight& m) { return m.to == 4; });
+  ASSERT_EQ(prepare_to_3.size(), 1u);
+  ASSERT_EQ(prepare_to_4.size(), 1u);
+  const Ballot far = std::get<Prepare>(prepare_to_4[0].msg).ballot;
+  ASSERT_GT(far.round, fence_round_margin);
+
+  // 2. x loses its state and gets its epoch from {0,1,2,4}; its fence waits.
+  net.heal();
+  net.split({5}, {3, 6});
+  net.hold = [](uint32_t from, uint32_t, const Message& m) {
+    return from == 5 && std::holds_alternative<FenceRequest>(m);
+  };
+  net.wipe(5);
+  net.settle();
+  std::vector<Net::InFlight> fence5 = take([](const Net::InFlight& m) { return m.to != 3 && m.to != 6; });
+  net.held.clear();  // to 3 and 6: cut off
+  ASSERT_EQ(fence5.size(), 4u);
+  ASSERT_LT(std::get<FenceRequest>(fence5[0].msg).ballot, far);  // the epoch answers knew nothing of R
+  net.hold = nullptr;
+
+  deliver(std::move(fence3));  // node 3 completes its fence through {0,1,5,6}
+  ASSERT_TRUE(net.nodes[3]->node().serving());
+  deliver(std::move(prepare_to_3));  // node 3 promises R
+  // v promises R after its epoch answer; its promise reaches p only at step 4.
+  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+    return from == 4 && to == 6 && std::holds_alternative<Promise>(m);
+  };
+  deliver(std::move(prepare_to_4));
+  std::vector<Net::InFlight> promise_of_4 = take([](const Net::InFlight&) { return true; });
+  ASSERT_EQ(promise_of_4.size(), 1u);
+  ASSERT_TRUE(std::get<Promise>(promise_of_4[0].msg).ok);
+  net.hold = nullptr;
+
+  // 3. x's fence reaches {0,1,2,4}; its resends too, while it still rejoins.
+  deliver(std::move(fence5));
+  for (int i = 0; i < 10 && !net.nodes[5]->node().serving(); ++i) net.tick(5, 60'000);
+  ASSERT_TRUE(net.nodes[5]->node().serving());
+  EXPECT_GT(net.nodes[5]->node().acceptor().promised("s").round, far.round);  // x's new life refuses R
+
+  // Node 0 is granted a range through {0,1,2,x}.
+  net.heal();
+  net.split({0, 1, 2, 5}, {3, 4, 6});
+  net.request(0, 2, 7);
+  ASSERT_EQ(grants(net).size(), 2u);
+
+  // 4. p hears v's promise at last: its accept at R goes out, then its retry.
+  net.heal();
+  deliver(std::move(promise_of_4));
+  for (int i = 0; i < 20 && grants(net).size() < 3; ++i) net.tick(6, 20'000);
+  ASSERT_EQ(grants(net).size(), 3u);
+  expect_disjoint(grants(net));
+  EXPECT_EQ(grants(net)[2].from, 18u);  // p's retry found node 0's value, accepted above R
+}
+
 // A fresh cluster started as the README says, with some nodes never started:
 // the first node bootstraps counting the second as empty before the second
 // hears its answer; the second must then found the cluster too (issue 9's
