@@ -3,6 +3,7 @@
 // message, and a check that no two grants overlap.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -286,6 +287,61 @@ TEST(AmnesiaScenario, SevenNodesAPromiseMadeAfterTheEpochAnswerStillLiftsTheFenc
   ASSERT_EQ(grants(net).size(), 3u);
   expect_disjoint(grants(net));
   EXPECT_EQ(grants(net)[2].from, 18u);  // p's retry found node 0's value, accepted above R
+}
+
+// Why an accept ack need not name later lives for safety (mutant 36 stays
+// alive): the fast path's next accept at B' may rest on a promise its voter
+// forgot even on the unmutated code, when the acks of B all arrived before the
+// wipe, and it is harmless. Any acceptor's ack of B came after a majority
+// promised B, so every later rejoin's epoch answers include one of them and its
+// fence F lies fence_round_margin rounds above B, hence above B' (one round up):
+// the fenced majority and the new life refuse B' and every ballot below F, and
+// no ballot below B' can gather a majority again. B' is taken only by nodes that
+// never heard of the new life (a minority), and any value chosen meanwhile lies
+// above F, so the next prepare finds it above B'. Seven nodes: p = 6 proposes,
+// x = 3 promised B' through its ack of B and loses its state, rejoins through
+// {0,1,2,4}; 5 and p never hear of it; node 0 is granted a range meanwhile.
+TEST(AmnesiaScenario, SevenNodesAFastPathAcceptOnAForgottenPromiseStaysBelowTheFence) {
+  Net net(7);
+  net.request(0, 1, 10);  // [1,11)
+  net.request(6, 1, 5);   // [11,16) at B = 3.6; acks of 0-3 promise B' = 4.6
+  ASSERT_EQ(grants(net).size(), 2u);
+  ASSERT_EQ(net.nodes[3]->node().acceptor().promised("s").round, 4u);
+
+  net.split({3}, {5, 6});
+  net.wipe(3);
+  net.settle();
+  ASSERT_TRUE(net.nodes[3]->node().serving());
+  const Ballot fence = net.nodes[3]->node().acceptor().state().floor;
+  EXPECT_GE(fence.round, 4u + fence_round_margin);  // above B': the epoch answers had promised it
+
+  // Node 0 is granted a range through {0,1,2,3,4}: its ballot lies above F.
+  net.heal();
+  net.split({0, 1, 2, 3, 4}, {5, 6});
+  net.request(0, 2, 7);
+  ASSERT_EQ(grants(net).size(), 3u);
+  EXPECT_EQ(grants(net)[2].from, 16u);
+
+  // p's next request takes the fast path: Accept(B') counts x's forgotten
+  // promise, and node 5, which never heard of x's new life, accepts it.
+  net.heal();
+  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+    return from == 6 && to == 5 && std::holds_alternative<Accept>(m);
+  };
+  net.request(6, 2, 5);
+  ASSERT_EQ(net.held.size(), 1u);
+  const Accept next = std::get<Accept>(net.held[0].msg);
+  EXPECT_EQ(next.ballot.round, 4u);
+  EXPECT_TRUE(std::any_of(next.voters.begin(), next.voters.end(),
+                          [](const Voter& v) { return v.node == 3 && v.epoch == 0; }));
+  EXPECT_LT(next.ballot, fence);
+  net.hold = nullptr;
+  net.deliver_held();
+  EXPECT_EQ(net.nodes[5]->node().acceptor().state().sequences.at("s").accepted, next.ballot);
+  for (int i = 0; i < 20 && grants(net).size() < 4; ++i) net.tick(6, 20'000);
+  ASSERT_EQ(grants(net).size(), 4u);
+  expect_disjoint(grants(net));
+  EXPECT_EQ(grants(net)[3].from, 23u);  // p's retry found node 0's value above B'
 }
 
 // A fresh cluster started as the README says, with some nodes never started:
