@@ -62,7 +62,11 @@ struct Accepted {
   bool ok = false;
   Ballot promised;
   uint32_t epoch = 0;  // the acceptor's epoch; with Accept::next, this ack is a promise
-  std::vector<Voter> lives;  // as in Promise
+  // As in Promise. Safety does not rest on it (the fence of a later life lies
+  // fence_round_margin rounds above any promise an ack made: see the fast-path
+  // scenario of amnesia_scenario_test); it spares the proposer a next accept
+  // that the fenced nodes refuse.
+  std::vector<Voter> lives;
 
   bool operator==(const Accepted&) const = default;
 };

@@ -1,6 +1,7 @@
 // Hand-driven schedules at the weak spots of a quorum register after amnesia:
-// five real nodes as every driver runs them (core::NodeHost, memory mode), a network the test steers message by
-// message, and a check that no two grants overlap.
+// three to seven real nodes as every driver runs them (core::NodeHost, memory
+// mode), a network the test steers message by message, and a check that no
+// two grants overlap.
 #include <gtest/gtest.h>
 
 #include <algorithm>
