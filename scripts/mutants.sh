@@ -76,6 +76,10 @@ while (($#)); do
   esac
   shift
 done
+if ((unit_only && sweeps_only)); then
+  echo "mutants.sh: --unit-only and --sweeps-only together run nothing" >&2
+  exit 2
+fi
 
 # ---- the catalog ----
 mapfile -t all_patches < <(find "$CATALOG" -maxdepth 1 -name '*.patch' | sort)
@@ -134,6 +138,7 @@ if ((${#sweep_lines[@]} == 0)); then
                $'sim_sweep_5_nodes\t--seeds 1-2000 --nodes 5 --faults all'
                $'sim_sweep_durable_no_fast_path\t--seeds 1-1000 --nodes 3 --faults all --storage durable --no-fast-path')
 fi
+if ((unit_only)); then sweep_lines=(); fi  # neither the baseline nor a mutant runs a sweep
 
 # ---- the scratch tree ----
 mkdir -p "$SRC" "$BUILD" "$LOGS"
@@ -221,10 +226,6 @@ t_start=$(date +%s)
 sync_tree
 for p in "${patches[@]}"; do restore_files "$p"; done  # undo a mutant an interrupted run left
 
-if ((unit_only && sweeps_only)); then
-  echo "mutants.sh: --unit-only and --sweeps-only together run nothing" >&2
-  exit 2
-fi
 if ((skip_baseline)); then
   echo "baseline: skipped (--skip-baseline): the unmutated tree is assumed to pass"
 else
@@ -234,7 +235,6 @@ else
     exit 2
   fi
   for line in "${sweep_lines[@]}"; do
-    ((unit_only)) && break
     name=${line%%$'\t'*} args=${line#*$'\t'}
     t0=$(date +%s)
     run_sweep "$name" "$args" "$LOGS/baseline-$name.log"
@@ -272,7 +272,6 @@ for p in "${patches[@]}"; do
       bad=1
     else
       for line in "${sweep_lines[@]}"; do
-        ((unit_only)) && break
         name=${line%%$'\t'*} args=${line#*$'\t'}
         run_sweep "$name" "$args" "$LOGS/$m-$name.log"
         if [[ -n "$sweep_result" ]]; then
