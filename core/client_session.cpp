@@ -146,6 +146,7 @@ void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) 
     case Status::invalid_count:
     case Status::exhausted:
     case Status::too_many_sequences:  // sequences are never removed: waiting does not help
+    case Status::permission_denied:
       failed_ = true;
       error_ = "server refused the request: " + status_text(r.status);
       out_.errors.push_back(error_);

@@ -56,7 +56,7 @@ void fields(auto& ar, Is<FenceReply> auto& m) {
   ar(m.epochs, cluster_nodes_max);
 }
 void fields(auto& ar, Is<ClientRequest> auto& m) {
-  ar(m.client); ar(m.request); ar(m.seq); ar.id_count(m.count); ar(m.may_redirect);
+  ar(m.client); ar(m.request); ar(m.seq); ar.id_count(m.count); ar(m.may_redirect); ar(m.at_least);
 }
 void fields(auto& ar, Is<ClientReply> auto& m) {
   ar(m.client); ar(m.request); ar(m.status); ar(m.from); ar(m.to); ar(m.redirect_to);
@@ -92,7 +92,7 @@ class Writer {
   requires std::is_class_v<T>
   void operator()(const T& x) { fields(*this, x); }
   void id_count(uint64_t n) {
-    RRSEQ_INVARIANT(n >= 1 && n <= range_ids_max, "request counts on the wire are valid");
+    RRSEQ_INVARIANT(n <= range_ids_max, "request counts on the wire are valid");
     w_.put_u64(n);
   }
 
@@ -200,9 +200,9 @@ class Reader {
   void operator()(T& x) { fields(*this, x); }
   void id_count(uint64_t& n) {
     if (!get(&ByteReader::get_u64, n, "count")) return;
-    if (n == 0 || n > range_ids_max) {
+    if (n > range_ids_max) {  // 0: a Current or an Advance
       fail(r_.offset() - 8,
-           "count " + std::to_string(n) + " not in 1.." + std::to_string(range_ids_max));
+           "count " + std::to_string(n) + " not in 0.." + std::to_string(range_ids_max));
     }
   }
   void finish() {

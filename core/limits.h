@@ -9,7 +9,8 @@ namespace rrseq {
 // 2: promise quorums carry epochs (Voter), founders, fence replies carry epochs.
 // 3: promises and accept acks carry the lives their acceptor knows of.
 // 4: a client request says whether it may be redirected; a reply may redirect.
-inline constexpr uint8_t wire_version = 4;
+// 5: a client request may read (count 0) or advance (at_least) a sequence.
+inline constexpr uint8_t wire_version = 5;
 inline constexpr size_t frame_header_bytes = 10;          // version, type, body length, crc32c
 inline constexpr size_t frame_bytes_max = 1u << 20;       // whole frame, header included
 inline constexpr size_t seq_name_bytes_max = 64;          // [A-Za-z0-9_.-]{1,64}

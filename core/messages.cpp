@@ -28,6 +28,8 @@ const char* status_name(Status s) {
       return "too_many_requests";
     case Status::redirect:
       return "redirect";
+    case Status::permission_denied:
+      return "permission_denied";
   }
   return "unknown";
 }
@@ -58,6 +60,8 @@ std::string status_text(Status s) {
              " unanswered requests on one connection)";
     case Status::redirect:
       return name + " (another node is granting this sequence; the reply names it)";
+    case Status::permission_denied:
+      return name + " (moving a sequence forward is for an admin, through the gRPC or HTTP door with the token)";
   }
   return name;
 }
@@ -112,6 +116,7 @@ void print(std::ostream& o, const FenceReply& m) {
 }
 void print(std::ostream& o, const ClientRequest& m) {
   o << "ClientRequest{c=" << m.client << " r=" << m.request << " seq=" << m.seq << " n=" << m.count;
+  if (m.at_least) o << " at_least=" << m.at_least;
   if (m.may_redirect) o << " may-redirect";
 }
 void print(std::ostream& o, const ClientReply& m) {

@@ -171,23 +171,32 @@ enum class Status : uint8_t {
   too_many_sequences = 7,  // a new sequence would pass sequences_max on this node
   too_many_requests = 8,   // over conn_requests_in_flight_max unanswered on this connection
   redirect = 9,            // another node is granting this sequence: ask node `redirect_to`
+  permission_denied = 10,  // an Advance (at_least) from a caller not allowed to make one
 };
-inline constexpr Status status_last = Status::redirect;  // a new status goes above it
+inline constexpr Status status_last = Status::permission_denied;  // a new status goes above it
 const char* status_name(Status s);
 // What a refusal means, naming the limit behind it: "too_many_sequences (the node ...)".
 std::string status_text(Status s);
 
-// A client names a sequence and how many IDs it wants, never a value: no
-// client request can set a sequence or move it backwards (the seed's open SetID).
+// A client names a sequence and how many IDs it wants, never a value to set:
+// no request can move a sequence backwards (the seed's open SetID). One round
+// serves three kinds:
+//   Next     count 1..range_ids_max, at_least 0: grants [from, from + count)
+//   Current  count 0, at_least 0: [bound, bound), every ID granted before lies
+//            below the bound (linearizable: the round writes the value it read)
+//   Advance  count 0, at_least X: raises the sequence to at least X first;
+//            admin only, which the door it came through checks (never the
+//            native client port).
 struct ClientRequest {
   uint64_t client = 0;
   uint64_t request = 0;  // unique per client; a retry reuses it
   std::string seq;
-  uint64_t count = 0;    // IDs wanted, 1..range_ids_max
+  uint64_t count = 0;    // IDs wanted, 0..range_ids_max
   // The client can follow a redirect for this attempt (its server i is node
   // i, and it has not followed one for this attempt yet). Only such a request
   // is ever redirected: the node it reaches serves every other.
   bool may_redirect = false;
+  uint64_t at_least = 0;  // Advance: every ID after this request is at least this
 
   bool operator==(const ClientRequest&) const = default;
 };

@@ -170,7 +170,9 @@ void Node::reply_client(ConnId conn, const ClientRequest& req, Status st, uint32
 
 void Node::on_client_request(ConnId conn, const ClientRequest& req, TimeUs now) {
   if (!valid_seq_name(req.seq)) return reply_client(conn, req, Status::invalid_name);
-  if (req.count == 0 || req.count > range_ids_max) return reply_client(conn, req, Status::invalid_count);
+  if (req.count > range_ids_max) return reply_client(conn, req, Status::invalid_count);
+  // Caught here, not in the round: there it would refuse the whole batch it rides in.
+  if (req.at_least > id_max) return reply_client(conn, req, Status::exhausted);
   if (phase_ != Phase::serving) return reply_client(conn, req, Status::not_ready);
   if (!acceptor_.can_add_sequence(req.seq)) return reply_client(conn, req, Status::too_many_sequences);
   if (proposer_.queued() >= cfg_.queued_requests_max) return reply_client(conn, req, Status::overloaded);

@@ -34,6 +34,16 @@ void Proposer::learn_local_lives(Round& r) {
   for (const Voter& life : local_.lives()) learn_life(r, life);
 }
 
+std::optional<uint64_t> batch_end(uint64_t base, const std::vector<PendingRequest>& batch) {
+  uint64_t end = base;
+  for (const auto& p : batch) {
+    end = std::max(end, p.req.at_least);
+    if (end > id_max + 1 || p.req.count > id_max + 1 - end) return std::nullopt;
+    end += p.req.count;
+  }
+  return end;
+}
+
 bool Proposer::count_ack(Round& r, uint32_t from, uint32_t epoch, const std::vector<Voter>& lives) {
   if (from >= cfg_.nodes) return false;
   learn_life(r, Voter{from, epoch});
@@ -112,15 +122,11 @@ void Proposer::maybe_start(const std::string& name, Seq& s, TimeUs now, Proposer
     r.own_base = s.orphan->base;
     r.own_value = s.orphan->value;
     r.own_count = s.orphan->batch.size();
-    for (auto& p : s.orphan->batch) {
-      r.total += p.req.count;
-      r.batch.push_back(std::move(p));
-    }
+    for (auto& p : s.orphan->batch) r.batch.push_back(std::move(p));
     s.orphan.reset();
   }
   const size_t take = cfg_.combine ? s.queue.size() : std::min<size_t>(s.queue.size(), r.batch.empty() ? 1 : 0);
   for (size_t i = 0; i < take; ++i) {
-    r.total += s.queue.front().req.count;
     r.batch.push_back(std::move(s.queue.front()));
     s.queue.pop_front();
   }
@@ -193,13 +199,15 @@ void Proposer::on_classic_read_reply(uint32_t from, const ClassicReadReply& m, T
 
 void Proposer::start_write(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out) {
   Round& r = *s.round;
-  if (r.base > id_max || r.total > id_max + 1 - r.base) {  // would pass id_max: never wrap
+  const std::optional<uint64_t> end = batch_end(r.base, r.batch);
+  if (!end) {  // would pass id_max: never wrap
     for (auto& p : r.batch) out.answers.push_back(ClientAnswer{std::move(p), Status::exhausted});
     s.round.reset();
     if (s.queue.empty()) active_.erase(name);
     return;
   }
   ++stats_.accept_phases;
+  r.end = *end;
   r.phase = Phase::write;
   r.acks = 0;
   learn_local_lives(r);
@@ -208,14 +216,13 @@ void Proposer::start_write(const std::string& name, Seq& s, TimeUs now, Proposer
   if (cfg_.protocol == Protocol::ballot) {
     const Ballot next = cfg_.fast_path ? Ballot{r.ballot.round + 1, cfg_.self, incarnation_} : Ballot{};
     // A ballot carries one value: CASPaxos' safety rests on it.
-    RRSEQ_INVARIANT(s.last_write_ballot != r.ballot || s.last_write_value == r.base + r.total,
-                    "one value per ballot");
+    RRSEQ_INVARIANT(s.last_write_ballot != r.ballot || s.last_write_value == *end, "one value per ballot");
     RRSEQ_INVARIANT(r.voters.size() == majority(cfg_.nodes), "an accept rests on a majority of promises");
     s.last_write_ballot = r.ballot;
-    s.last_write_value = r.base + r.total;
-    broadcast(Accept{name, r.ballot, r.base + r.total, next, r.voters}, out);
+    s.last_write_value = r.end;
+    broadcast(Accept{name, r.ballot, r.end, next, r.voters}, out);
   } else {
-    broadcast(ClassicWrite{name, r.op, r.base + r.total}, out);
+    broadcast(ClassicWrite{name, r.op, r.end}, out);
   }
 }
 
@@ -247,14 +254,15 @@ void Proposer::finish(const std::string& name, Seq& s, TimeUs now, ProposerOutpu
   uint64_t next = r.base;
   RRSEQ_INVARIANT(next >= 1, "ID 0 is never granted");
   for (auto& p : r.batch) {
+    next = std::max(next, p.req.at_least);
     const uint64_t n = p.req.count;
     out.answers.push_back(ClientAnswer{std::move(p), Status::ok, next, next + n});
     next += n;
   }
-  RRSEQ_INVARIANT(next == r.base + r.total, "a batch's grants tile the accepted range");
+  RRSEQ_INVARIANT(next == r.end, "a batch's grants tile the accepted range");
   if (cfg_.fast_path && cfg_.protocol == Protocol::ballot) {
     const Ballot next{r.ballot.round + 1, cfg_.self, incarnation_};
-    s.fast = FastPath{next, r.base + r.total, voters(r)};
+    s.fast = FastPath{next, r.end, voters(r)};
     s.round_seen = std::max(s.round_seen, next.round);
   }
   s.round.reset();
@@ -270,7 +278,7 @@ void Proposer::fail_round(Seq& s, TimeUs now) {
   Round& r = *s.round;
   size_t keep = 0;  // requests of the batch kept in an Orphan, not queued again
   if (r.phase == Phase::write && cfg_.protocol == Protocol::ballot) {
-    s.orphan = Orphan{r.ballot, r.base, r.base + r.total, {}};
+    s.orphan = Orphan{r.ballot, r.base, r.end, {}};
     keep = r.batch.size();
   } else if (r.own_ballot) {  // the prepare failed: keep waiting to recognise the older proposal
     s.orphan = Orphan{*r.own_ballot, r.own_base, r.own_value, {}};

@@ -44,6 +44,11 @@ struct ProposerOutput {
   std::vector<ClientAnswer> answers;
 };
 
+// Where a batch of requests starting at `base` ends: each request first raises
+// the position to its at_least (an Advance), then takes its count (zero for a
+// Current or an Advance). Empty when the end would pass id_max + 1.
+std::optional<uint64_t> batch_end(uint64_t base, const std::vector<PendingRequest>& batch);
+
 class Proposer {
  public:
   Proposer(const NodeConfig& cfg, const Acceptor& local, Rng& rng, NodeStats& stats)
@@ -79,7 +84,7 @@ class Proposer {
     Ballot best_accepted;
     uint64_t best_value = 0;
     uint64_t base = 0;  // first ID of the range being written
-    uint64_t total = 0; // IDs wanted by the batch
+    uint64_t end = 0;   // one past the range being written (batch_end), in the write phase
     std::vector<PendingRequest> batch;
     std::vector<Voter> voters;  // the promise quorum behind the accept phase
     TimeUs phase_started_us = 0;

@@ -162,7 +162,7 @@ TEST_F(LimitsTest, TooLongANameClosesTheConnectionAndTheLibraryRefusesIt) {
 TEST_F(LimitsTest, RangeOverTheMaximumClosesTheConnectionAndTheLibraryRefusesIt) {
   start();
   expect_closed_for(test::client_request_frame(1, 1, "range", range_ids_max + 1),
-                    "bad frame: body offset 23: count " + std::to_string(range_ids_max + 1) + " not in 1.." +
+                    "bad frame: body offset 23: count " + std::to_string(range_ids_max + 1) + " not in 0.." +
                         std::to_string(range_ids_max));
   RawClient raw(server_->address());
   ASSERT_TRUE(raw.hello());
@@ -210,6 +210,25 @@ TEST_F(LimitsTest, ASequencePastTheLimitIsRefusedByNameAndOldOnesServe) {
   EXPECT_NE(refused.error.find("too_many_sequences"), std::string::npos) << refused.error;
   EXPECT_NE(refused.error.find("sequences_max, 4096"), std::string::npos) << refused.error;
   expect_ids(servers_, "seq7");
+}
+
+// Moving a sequence forward is an admin's: the native port has no token, so
+// it refuses every Advance, and reading the bound (count 0) stays open.
+TEST_F(LimitsTest, TheNativePortRefusesAnAdvanceAndServesACurrent) {
+  start();
+  RawClient raw(server_->address());
+  ASSERT_TRUE(raw.hello());
+  auto granted = raw.request("adv", 3);
+  ASSERT_TRUE(granted);
+  ASSERT_EQ(granted->status, Status::ok);
+  auto advance = raw.request("adv", 0, 1'000'000);
+  ASSERT_TRUE(advance);
+  EXPECT_EQ(advance->status, Status::permission_denied);
+  auto current = raw.request("adv", 0);
+  ASSERT_TRUE(current);
+  ASSERT_EQ(current->status, Status::ok);
+  EXPECT_EQ(current->from, granted->to);
+  EXPECT_EQ(current->to, granted->to);
 }
 
 TEST_F(LimitsTest, AClientPastTheConnectionLimitIsClosedAndLoggedOthersServe) {

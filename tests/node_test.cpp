@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <map>
 
 #include "core/durable_state.h"
 #include "core/limits.h"
@@ -128,14 +129,53 @@ TEST(Node, NodesTakeTurnsWithoutOverlap) {
 
 TEST(Node, InvalidRequestsAreRefusedWithAReason) {
   Cluster c(3);
-  c.request(0, 1, 0);
+  c.nodes[0]->on_client_request(1, ClientRequest{1, 1, "s", 0, false, id_max + 1}, c.now);
   c.request(0, 2, range_ids_max + 1);
   c.request(0, 3, 1, "bad name!");
   c.settle();
   ASSERT_EQ(c.replies.size(), 3u);
-  EXPECT_EQ(c.replies[0].status, Status::invalid_count);
+  EXPECT_EQ(c.replies[0].status, Status::exhausted);  // no ID could ever follow such an Advance
   EXPECT_EQ(c.replies[1].status, Status::invalid_count);
   EXPECT_EQ(c.replies[2].status, Status::invalid_name);
+}
+
+// Current is a count-0 request and Advance a count-0 request with at_least:
+// both ride the same rounds as grants, so both see what a quorum accepted.
+TEST(Node, CurrentReadsTheQuorumBoundAndAdvanceOnlyMovesForward) {
+  Cluster c(3);
+  auto ask = [&](uint32_t node, uint64_t req, uint64_t count, uint64_t at_least) {
+    c.nodes[node]->on_client_request(req, ClientRequest{1, req, "s", count, false, at_least}, c.now);
+    c.settle();
+    EXPECT_EQ(c.replies.back().request, req);
+    EXPECT_EQ(c.replies.back().status, Status::ok);
+    return std::pair{c.replies.back().from, c.replies.back().to};
+  };
+  EXPECT_EQ(ask(0, 1, 0, 0), std::pair(uint64_t{1}, uint64_t{1}));  // a fresh sequence: nothing below 1
+  EXPECT_EQ(ask(0, 2, 5, 0), std::pair(uint64_t{1}, uint64_t{6}));
+  EXPECT_EQ(ask(1, 3, 0, 0), std::pair(uint64_t{6}, uint64_t{6}));  // another node reads the quorum's bound
+  EXPECT_EQ(ask(2, 4, 0, 100), std::pair(uint64_t{100}, uint64_t{100}));
+  EXPECT_EQ(ask(0, 5, 1, 0), std::pair(uint64_t{100}, uint64_t{101}));
+  EXPECT_EQ(ask(1, 6, 0, 50), std::pair(uint64_t{101}, uint64_t{101}));  // never backwards
+  EXPECT_EQ(ask(2, 7, 2, 0), std::pair(uint64_t{101}, uint64_t{103}));
+}
+
+TEST(Node, AnAdvanceInACombinedBatchRaisesOnlyTheRequestsAfterIt) {
+  Cluster c(3);
+  c.request(0, 1, 1);  // starts a round; the next three wait and ride the next one together
+  c.request(0, 2, 2);
+  c.nodes[0]->on_client_request(3, ClientRequest{1, 3, "s", 0, false, 1000}, c.now);
+  c.request(0, 4, 3);
+  c.settle();
+  ASSERT_EQ(c.replies.size(), 4u);
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> got;
+  for (const auto& r : c.replies) {
+    EXPECT_EQ(r.status, Status::ok);
+    got[r.request] = {r.from, r.to};
+  }
+  EXPECT_EQ(got[1], std::pair(uint64_t{1}, uint64_t{2}));
+  EXPECT_EQ(got[2], std::pair(uint64_t{2}, uint64_t{4}));
+  EXPECT_EQ(got[3], std::pair(uint64_t{1000}, uint64_t{1000}));
+  EXPECT_EQ(got[4], std::pair(uint64_t{1000}, uint64_t{1003}));
 }
 
 TEST(Node, SequenceNearTheTopIsExhaustedNeverWrapped) {

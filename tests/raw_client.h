@@ -29,7 +29,8 @@
 namespace rrseq::test {
 
 // A ClientRequest frame with any name and count, valid or not.
-inline std::string client_request_frame(uint64_t client, uint64_t request, std::string_view seq, uint64_t count) {
+inline std::string client_request_frame(uint64_t client, uint64_t request, std::string_view seq, uint64_t count,
+                                        uint64_t at_least = 0) {
   std::string body;
   ByteWriter w(body);
   w.put_u64(client);
@@ -37,6 +38,7 @@ inline std::string client_request_frame(uint64_t client, uint64_t request, std::
   w.put_string(seq);
   w.put_u64(count);
   w.put_u8(0);  // may_redirect: no
+  w.put_u64(at_least);
   return sealed_frame(static_cast<uint8_t>(Message(ClientRequest{}).index()), body);
 }
 
@@ -116,8 +118,8 @@ class RawClient {
   }
 
   // One request, then its reply.
-  std::optional<ClientReply> request(const std::string& seq, uint64_t count) {
-    if (!send_bytes(client_request_frame(client_id, ++last_request, seq, count))) return std::nullopt;
+  std::optional<ClientReply> request(const std::string& seq, uint64_t count, uint64_t at_least = 0) {
+    if (!send_bytes(client_request_frame(client_id, ++last_request, seq, count, at_least))) return std::nullopt;
     return read_reply();
   }
 

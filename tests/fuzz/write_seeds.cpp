@@ -38,6 +38,7 @@ std::vector<std::pair<std::string, Message>> frames() {
       {"fence-reply", FenceReply{43, true, b2, {SeqState{"a", b1, b2, 5}, SeqState{"b.c-d_E9", b2, {}, 0}}, b2,
                                  {PeerEpoch{0, 1, 1}}}},
       {"client-request", ClientRequest{1, 2, "orders", 100}},
+      {"client-request-advance", ClientRequest{1, 3, "orders", 0, false, 5000}},
       {"client-reply", ClientReply{1, 2, Status::ok, 1, 101}},
       {"hello", Hello{static_cast<uint32_t>(Role::peer), 1, 3, 0x1234abcd}},
       {"auth-challenge", AuthChallenge{AuthBytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
