@@ -15,6 +15,11 @@ packages=(
   clang                  # scripts/fuzz.sh: libFuzzer targets (the main build stays GCC)
   libclang-rt-dev        # libFuzzer, AddressSanitizer and UBSan runtimes for clang
   fiu-utils              # tests: a real fdatasync failing (EIO) under a real rrseq-server (libfiu preload)
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the gRPC door
+  libhttp-parser-dev     # the HTTP door's request parser (Node.js's http_parser)
+  nlohmann-json3-dev     # the HTTP door's JSON
+  python3-grpcio python3-protobuf  # clients/python and its tests (Debian's /usr/bin/python3)
+  curl                   # tests: the HTTP door through curl
 )
 
 missing=()

@@ -63,7 +63,7 @@ void expect_ids(const std::vector<std::string>& servers, const std::string& seq,
 std::map<std::string, double> scrape(const ServerProcess& server) {
   std::smatch m;
   const std::string log = server.log();
-  if (!std::regex_search(log, m, std::regex("metrics at http://(\\S+)/metrics"))) {
+  if (!std::regex_search(log, m, std::regex("HTTP at http://(\\S+) "))) {
     ADD_FAILURE() << "no metrics address in the log:\n" << log;
     return {};
   }

@@ -12,7 +12,7 @@
 #include "rrseq/client.h"
 #include "tests/metrics_scrape.h"
 #include "tests/test_cluster.h"
-#include "transport_net/metrics_http.h"
+#include "transport_net/http_door.h"
 
 namespace rrseq {
 namespace {
@@ -26,10 +26,10 @@ class MetricsScrapeTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     data_root_ = tmpl;
     cluster_ = std::make_unique<TestCluster>(3, data_root_, [](size_t, ServerConfig& cfg) {
-      cfg.metrics = must_parse("127.0.0.1:0");
+      cfg.http = must_parse("127.0.0.1:0");
     });
     ASSERT_EQ(cluster_->error(), "");
-    for (size_t i = 0; i < 3; ++i) metrics_.push_back(cluster_->server(i).metrics_address());
+    for (size_t i = 0; i < 3; ++i) metrics_.push_back(cluster_->server(i).http_address());
   }
   void TearDown() override {
     cluster_.reset();

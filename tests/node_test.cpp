@@ -538,7 +538,7 @@ TEST(NodeStats, GrantsIdsAndPhasesAreCounted) {
 
 TEST(NodeStats, RefusedRequestsAreCountedByStatusNotAsGrants) {
   Cluster c(3);
-  c.request(0, 1, 0);
+  c.request(0, 1, range_ids_max + 1);
   c.request(0, 2, 1, "bad name!");
   c.settle();
   const NodeStats& st = c.nodes[0]->stats();

@@ -300,9 +300,9 @@ TEST_F(KeyFileTest, TooShortOrTooLongIsRefusedWithThePathAndTheLimits) {
   const std::string path = write(std::string(cluster_key_bytes_min - 1, 'k'));
   Result r = load_cluster_key(path, &key_, &warnings_);
   EXPECT_EQ(r.message(), "cluster key file '" + path +
-                             "' holds 15 bytes; a key has 16 to 4096 (make one with: head -c 32 /dev/urandom > FILE)");
+                             "' holds 15 bytes; a cluster key has 16 to 4096 (make one with: head -c 32 /dev/urandom > FILE)");
   r = load_cluster_key(write(std::string(cluster_key_bytes_max + 1, 'k')), &key_, &warnings_);
-  EXPECT_TRUE(contains(r.message(), "holds 4097 bytes; a key has 16 to 4096")) << r.message();
+  EXPECT_TRUE(contains(r.message(), "holds 4097 bytes; a cluster key has 16 to 4096")) << r.message();
   EXPECT_FALSE(load_cluster_key(write(""), &key_, &warnings_).is_ok());
 }
 
@@ -319,8 +319,8 @@ TEST_F(KeyFileTest, FileReadableByGroupOrOthersGivesAWarning) {
   ASSERT_TRUE(load_cluster_key(path, &key_, &warnings_).is_ok());
   ASSERT_EQ(warnings_.size(), 1u);
   EXPECT_EQ(warnings_[0], "cluster key file '" + path +
-                              "' is readable by its group or by others (mode 0644); anyone who reads it can act as a "
-                              "peer: chmod 600 it");
+                              "' is readable by its group or by others (mode 0644); anyone who reads it holds the "
+                              "cluster key: chmod 600 it");
   warnings_.clear();
   ASSERT_TRUE(load_cluster_key(write(std::string(32, 'k'), 0640), &key_, &warnings_).is_ok());
   EXPECT_EQ(warnings_.size(), 1u);

@@ -49,19 +49,19 @@ std::string type_name(const Message& m) {
 
 }  // namespace
 
-Result load_cluster_key(const std::string& path, std::string* key, std::vector<std::string>* warnings) {
-  const std::string what = "cluster key file '" + path + "'";
-  if (path.empty()) return Result::error("cluster key file: the path is empty");
+Result load_secret_file(const std::string& path, const std::string& kind, size_t bytes_min, size_t bytes_max,
+                        std::string* secret, std::vector<std::string>* warnings) {
+  const std::string what = kind + " file '" + path + "'";
+  if (path.empty()) return Result::error(kind + " file: the path is empty");
   const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Result::error(what + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return Result::error(what + ": " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return Result::error(what + ": not a regular file");
   const auto size = static_cast<uint64_t>(st.st_size);
-  if (size < cluster_key_bytes_min || size > cluster_key_bytes_max) {
-    return Result::error(what + " holds " + std::to_string(size) + " bytes; a key has " +
-                         std::to_string(cluster_key_bytes_min) + " to " + std::to_string(cluster_key_bytes_max) +
-                         " (make one with: head -c 32 /dev/urandom > FILE)");
+  if (size < bytes_min || size > bytes_max) {
+    return Result::error(what + " holds " + std::to_string(size) + " bytes; a " + kind + " has " +
+                         std::to_string(bytes_min) + " to " + std::to_string(bytes_max));
   }
   std::string bytes(size + 1, '\0');  // one more, to notice a file that grew meanwhile
   size_t got = 0;
@@ -76,10 +76,18 @@ Result load_cluster_key(const std::string& path, std::string* key, std::vector<s
   bytes.resize(size);
   if (st.st_mode & (S_IRGRP | S_IROTH)) {
     warnings->push_back(what + " is readable by its group or by others (mode " + octal_mode(st.st_mode) +
-                        "); anyone who reads it can act as a peer: chmod 600 it");
+                        "); anyone who reads it holds the " + kind + ": chmod 600 it");
   }
-  *key = std::move(bytes);
+  *secret = std::move(bytes);
   return Result::ok();
+}
+
+Result load_cluster_key(const std::string& path, std::string* key, std::vector<std::string>* warnings) {
+  Result r = load_secret_file(path, "cluster key", cluster_key_bytes_min, cluster_key_bytes_max, key, warnings);
+  if (!r.is_ok() && r.message().find(" bytes; a cluster key has ") != std::string::npos) {
+    return Result::error(r.message() + " (make one with: head -c 32 /dev/urandom > FILE)");
+  }
+  return r;
 }
 
 AuthBytes hmac_sha256(std::string_view key, std::string_view data) {

@@ -41,6 +41,10 @@ inline constexpr size_t cluster_key_bytes_max = 4096;  // longer files are refus
 // Errors name the path and what is wrong; `warnings` gets a line when the file
 // is readable by its group or by others.
 Result load_cluster_key(const std::string& path, std::string* key, std::vector<std::string>* warnings);
+// The same checks for any secret in a file (`kind` names it in every error):
+// a regular file of bytes_min..bytes_max bytes, read whole.
+Result load_secret_file(const std::string& path, const std::string& kind, size_t bytes_min, size_t bytes_max,
+                        std::string* secret, std::vector<std::string>* warnings);
 
 AuthBytes hmac_sha256(std::string_view key, std::string_view data);
 // Random bytes from OpenSSL's generator; nullopt if it fails.

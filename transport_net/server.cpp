@@ -10,13 +10,17 @@
 #include <random>
 #include <thread>
 
+#include "core/invariant.h"
 #include "core/limits.h"
 #include "core/node_host.h"
 #include "transport_net/client_conns.h"
 #include "transport_net/frame_conn.h"
 #include "transport_net/handshake.h"
 #include "transport_net/log.h"
-#include "transport_net/metrics_http.h"
+#include "transport_net/door.h"
+#include "transport_net/grpc_door.h"
+#include "transport_net/http_door.h"
+#include "transport_net/http_routes.h"
 #include "transport_net/net_limits.h"
 #include "transport_net/open_files.h"
 #include "transport_net/peer_auth.h"
@@ -39,14 +43,17 @@ LogLevel host_log_level(HostLogLevel level) {
 }
 }  // namespace
 
-class Server::Impl {
+class Server::Impl final : public NodeDoor {
  public:
   explicit Impl(ServerConfig cfg)
       : cfg_(std::move(cfg)), acceptor_(io_), accept_retry_(io_), timer_(io_), clients_(cfg_.max_client_connections) {
     set_log_level(cfg_.log_level);  // the log is process-wide
   }
 
-  ~Impl() { stop_disk_thread(); }
+  ~Impl() override {
+    close_doors();
+    stop_disk_thread();
+  }
 
   Result open() {
     asio::error_code ec;
@@ -58,14 +65,51 @@ class Server::Impl {
     if (!ec) acceptor_.bind(ep, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return Result::error("listen on " + cfg_.listen.text + ": " + ec.message());
-    if (cfg_.metrics) {
-      metrics_ = std::make_unique<MetricsHttp>(io_, [this] { return render_metrics(); });
-      return metrics_->open(*cfg_.metrics);
+    if (cfg_.http) {
+      routes_ = HttpRoutes{this, [this] { return render_metrics(); }, cfg_.admin_token};
+      http_ = std::make_unique<HttpDoor>(io_, [this](const HttpRequest& req, HttpDoor::Reply reply) {
+        route_http(routes_, req, std::move(reply));
+      });
+      if (Result r = http_->open(*cfg_.http); !r.is_ok()) return r;
+    }
+    if (cfg_.grpc) {
+      grpc_ = std::make_unique<GrpcDoor>(*this, cfg_.admin_token);
+      if (Result r = grpc_->open(*cfg_.grpc); !r.is_ok()) return r;
     }
     return Result::ok();
   }
 
-  std::string metrics_address() const { return metrics_ ? metrics_->bound_address() : std::string(); }
+  std::string http_address() const { return http_ ? http_->bound_address() : std::string(); }
+  std::string grpc_address() const { return grpc_ ? grpc_->bound_address() : std::string(); }
+
+  // ---- NodeDoor: the gRPC and HTTP doors' calls ----
+  void call(DoorCall c, Done done) override {
+    {
+      std::lock_guard lock(door_mu_);
+      if (door_open_) {
+        asio::post(io_, [this, c = std::move(c), done = std::move(done)]() mutable { take_call(std::move(c), std::move(done)); });
+        return;
+      }
+    }
+    done(DoorAnswer{Status::not_ready});
+  }
+
+  void list(std::function<void(std::vector<SeqBound>)> done) override {
+    asio::post(io_, [this, done = std::move(done)] {
+      std::vector<SeqBound> out;
+      if (host_) {
+        for (const auto& [name, st] : host_->node().acceptor().state().sequences) out.push_back({name, st.value});
+      }
+      done(out);
+    });
+  }
+
+  bool ready() const override {
+    if (!host_ || !host_->node().serving()) return false;
+    uint32_t up = 1;  // this node
+    for (const auto& p : peers_) up += p && p->up;
+    return up >= majority(nodes_);
+  }
 
   std::string bound_address() const {
     asio::error_code ec;
@@ -123,10 +167,12 @@ class Server::Impl {
                             (durable ? "durable in " + cfg_.data_dir : std::string("memory mode")) + ")");
     set_connection_limits();
     if (durable) disk_thread_ = std::thread([this] { disk_loop(); });
-    if (metrics_) {
-      metrics_->start();
-      log(LogLevel::info, "metrics at http://" + metrics_->bound_address() + "/metrics");
+    if (http_) {
+      http_->start();
+      log(LogLevel::info, "HTTP at http://" + http_->bound_address() + " (/v1/sequences/NAME/next, /metrics)");
     }
+    if (grpc_) log(LogLevel::info, "gRPC at " + grpc_->bound_address() + " (pb.RRAPI, rrseq.v1.Sequences)");
+    if ((http_ || grpc_) && !cfg_.admin_token) log(LogLevel::info, "no --admin-token: admin calls (advance) are refused");
     accept_next();
     for (uint32_t i = 0; i < nodes_; ++i) {
       if (peers_[i]) connect_peer(i);
@@ -137,6 +183,7 @@ class Server::Impl {
 
   std::string run() {
     io_.run();
+    close_doors();
     return stop_reason_;
   }
 
@@ -146,7 +193,8 @@ class Server::Impl {
     asio::post(io_, [this] {
       asio::error_code ignored;
       acceptor_.close(ignored);
-      if (metrics_) metrics_->close();
+      if (http_) http_->close();
+      fail_door_calls();
       clients_.close_all("server stopping");
       for (auto& p : peers_) {
         if (p && p->conn) p->conn->close("server stopping");
@@ -432,7 +480,13 @@ class Server::Impl {
           peers_[ps.to]->conn->send(ps.msg);  // a peer that is down misses it; rounds retry
         }
       }
-      for (const auto& cs : out.client_sends) clients_.reply(cs.conn, cs.reply);
+      for (const auto& cs : out.client_sends) {
+        if (cs.conn >= door_conn_first) {
+          answer_door(cs.conn, cs.reply);
+        } else {
+          clients_.reply(cs.conn, cs.reply);
+        }
+      }
       if (to_self_.empty()) break;
       Message m = std::move(to_self_.front());
       to_self_.pop_front();
@@ -454,6 +508,46 @@ class Server::Impl {
       host_->on_timer(now_us());
       drain();
     });
+  }
+
+  // ---- door calls: each one a connection of its own to the host, for one request ----
+  void take_call(DoorCall c, Done done) {
+    if (!host_) return done(DoorAnswer{Status::not_ready});
+    if (door_calls_.size() >= door_calls_max) return done(DoorAnswer{Status::overloaded});
+    const ConnId conn = next_door_conn_++;
+    door_calls_.emplace(conn, std::move(done));
+    const uint64_t count = c.op == DoorOp::next ? c.count : 0;
+    const uint64_t at_least = c.op == DoorOp::advance ? c.at_least : 0;
+    RRSEQ_INVARIANT(c.op != DoorOp::advance || at_least > 0, "an advance names a value");
+    host_->on_client_request(conn, ClientRequest{door_client_, conn, c.seq, count, false, at_least}, now_us());
+    drain();
+  }
+
+  void answer_door(ConnId conn, const ClientReply& reply) {
+    const auto it = door_calls_.find(conn);
+    if (it == door_calls_.end()) return;
+    Done done = std::move(it->second);
+    door_calls_.erase(it);
+    host_->on_client_closed(conn);
+    done(DoorAnswer{reply.status, reply.from, reply.to});
+  }
+
+  void fail_door_calls() {
+    for (auto& [conn, done] : std::exchange(door_calls_, {})) done(DoorAnswer{Status::not_ready});
+  }
+
+  // After run(): no call is taken any more; those still posted are answered,
+  // then gRPC stops (its Shutdown waits for every call it started).
+  void close_doors() {
+    {
+      std::lock_guard lock(door_mu_);
+      if (!door_open_) return;
+      door_open_ = false;
+    }
+    io_.restart();
+    io_.poll();  // posted calls: take_call answers them; the host may be gone, so fail what is left
+    fail_door_calls();
+    if (grpc_) grpc_->shutdown();
   }
 
   // ---- the disk thread: fdatasync and compaction off the network thread ----
@@ -495,7 +589,7 @@ class Server::Impl {
     }
     g.connections_open = open_connections_;
     g.log_bytes = host_->log_bytes();
-    g.metrics_connections_refused = metrics_->refused_connections();
+    g.metrics_connections_refused = http_->refused_connections();
     g.client_connections_refused = clients_.connections_refused();
     g.too_many_requests = host_->stats().too_many_requests;
     return render_server_metrics(host_->node(), g, fsync_seconds_);
@@ -539,7 +633,16 @@ class Server::Impl {
   std::deque<DiskJob> disk_jobs_;  // the host issues one at a time
   bool disk_stop_ = false;
 
-  std::unique_ptr<MetricsHttp> metrics_;  // with cfg_.metrics
+  std::unique_ptr<HttpDoor> http_;  // with cfg_.http
+  HttpRoutes routes_;
+  std::unique_ptr<GrpcDoor> grpc_;  // with cfg_.grpc
+  std::mutex door_mu_;
+  bool door_open_ = true;  // under door_mu_: false once run() returned
+  // Door calls' connections to the host, numbered apart from the sockets' (ClientConns counts from 1).
+  static constexpr ConnId door_conn_first = ConnId{1} << 62;
+  ConnId next_door_conn_ = door_conn_first;
+  const uint64_t door_client_ = std::random_device{}();
+  std::map<ConnId, Done> door_calls_;  // io thread only
   Histogram fsync_seconds_ = make_fsync_histogram();  // io thread only
 };
 
@@ -547,7 +650,8 @@ Server::Server(ServerConfig cfg) : impl_(std::make_unique<Impl>(std::move(cfg)))
 Server::~Server() = default;
 Result Server::open() { return impl_->open(); }
 std::string Server::bound_address() const { return impl_->bound_address(); }
-std::string Server::metrics_address() const { return impl_->metrics_address(); }
+std::string Server::http_address() const { return impl_->http_address(); }
+std::string Server::grpc_address() const { return impl_->grpc_address(); }
 Result Server::start(std::vector<Address> peers) { return impl_->start(std::move(peers)); }
 std::string Server::run() { return impl_->run(); }
 void Server::stop() { impl_->stop(); }

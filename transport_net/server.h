@@ -28,7 +28,11 @@ struct ServerConfig {
   bool group_commit = true;
   LogLevel log_level = LogLevel::info;
   uint64_t compact_log_bytes = 64u << 20;  // rewrite the log as a snapshot past this size
-  std::optional<Address> metrics;          // serve Prometheus text at http://ADDR/metrics
+  // The doors for every language (http_routes.h, grpc_door.h); /metrics is on the HTTP one.
+  std::optional<Address> http;
+  std::optional<Address> grpc;
+  // Admin calls (advance) must carry it; none: they are refused.
+  std::optional<std::string> admin_token;
   // The shared secret peers must prove they hold (peer_auth.h); none: peers are not authenticated.
   std::optional<std::string> cluster_key;
   // A log corrupt in the middle is set aside (rrseq.log.corrupt-<n>) and the node
@@ -50,8 +54,9 @@ class Server {
   Result open();
   // The bound address as "host:port", for peers and clients to use.
   std::string bound_address() const;
-  // The bound metrics address as "host:port"; empty without cfg.metrics.
-  std::string metrics_address() const;
+  // The bound HTTP (metrics) and gRPC addresses as "host:port"; empty without them.
+  std::string http_address() const;
+  std::string grpc_address() const;
   // Recovers storage, takes the node's index in the cluster (its place in the
   // sorted list of all addresses), connects to peers. Call after open().
   Result start(std::vector<Address> peers);

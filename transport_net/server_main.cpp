@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "transport_net/door.h"
 #include "transport_net/log.h"
 #include "transport_net/open_files.h"
 #include "transport_net/peer_auth.h"
@@ -43,7 +44,15 @@ const char* usage_text =
     "  --no-fast-path       prepare before every accept instead of piggybacking it\n"
     "  --no-group-commit    one fdatasync per record instead of one for all written meanwhile\n"
     "  --compact-mb N       rewrite the log as a snapshot once it passes N MiB (default 64)\n"
-    "  --metrics ADDR       serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9101)\n"
+    "  --grpc ADDR          serve gRPC (plain-text HTTP/2) at ADDR: the 2016 API pb.RRAPI and\n"
+    "                       rrseq.v1.Sequences (proto/); e.g. 127.0.0.1:9100\n"
+    "  --http ADDR          serve HTTP/JSON at ADDR: /v1/sequences/NAME/next?count=N,\n"
+    "                       /v1/sequences/NAME, /healthz, /readyz and Prometheus /metrics\n"
+    "  --metrics ADDR       the same as --http (its older name)\n"
+    "  --admin-token FILE   callers of the admin calls (advance, GRPCSetID) must send\n"
+    "                       'authorization: Bearer TOKEN' with the token in FILE (one line,\n"
+    "                       16 to 4096 visible characters; e.g. openssl rand -hex 32);\n"
+    "                       without it every admin call is refused\n"
     "  --rejoin-if-corrupt  if the log is corrupt in the middle, move it aside to\n"
     "                       PATH/rrseq.log.corrupt-N (never deleted) and start without state:\n"
     "                       the node rejoins from a majority of its peers before serving.\n"
@@ -81,6 +90,7 @@ int main(int argc, char** argv) {
   ServerConfig cfg;
   std::vector<std::string> positional;
   std::optional<std::string> key_file;
+  std::optional<std::string> token_file;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -119,8 +129,13 @@ int main(int argc, char** argv) {
       cfg.compact_log_bytes = number_arg(a, value(), compact_mb_max) << 20;
     } else if (a == "--max-connections") {
       cfg.max_client_connections = number_arg(a, value(), client_connections_max);
-    } else if (a == "--metrics") {
-      cfg.metrics = address_arg("--metrics", value());
+    } else if (a == "--metrics" || a == "--http") {
+      if (cfg.http) usage_error(a + ": --http (or --metrics) given twice");
+      cfg.http = address_arg(a, value());
+    } else if (a == "--grpc") {
+      cfg.grpc = address_arg(a, value());
+    } else if (a == "--admin-token") {
+      token_file = value();
     } else if (a.size() > 1 && a[0] == '-' && a[1] == '-') {
       usage_error("unknown option '" + a + "'");
     } else {
@@ -137,6 +152,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> warnings;
     Result r = load_cluster_key(*key_file, &cfg.cluster_key.emplace(), &warnings);
     if (!r.is_ok()) usage_error("--cluster-key: " + r.message());
+    for (const auto& w : warnings) log_line(LogLevel::warn, w);
+  }
+  if (token_file) {
+    std::vector<std::string> warnings;
+    Result r = load_admin_token(*token_file, &cfg.admin_token.emplace(), &warnings);
+    if (!r.is_ok()) usage_error("--admin-token: " + r.message());
     for (const auto& w : warnings) log_line(LogLevel::warn, w);
   }
   log_line(LogLevel::info, raise_open_files_limit());  // one per connection: take all we may
