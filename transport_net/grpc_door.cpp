@@ -148,8 +148,8 @@ class GrpcDoor::Services {
       }
       return s_.forward(ctx, DoorCall{DoorOp::next, req->name(), req->count(), 0}, [reply, req](const DoorAnswer& a) {
         reply->set_name(req->name());
-        reply->set_from(a.from);
-        reply->set_to(a.to);
+        reply->set_from_id(a.from);
+        reply->set_to_id(a.to);
       });
     }
 

@@ -129,7 +129,7 @@ class Client:
         check_name(name)
         check_count(count)
         reply = self._call("Next", pb.NextRequest(name=name, count=count), deadline_s=deadline_s)
-        first, end = getattr(reply, "from"), reply.to  # `from` is a Python keyword
+        first, end = reply.from_id, reply.to_id
         if not first < end:
             raise RRSeqError("server granted an empty range [%d, %d) of %s" % (first, end, name))
         return range(first, end)
@@ -239,7 +239,7 @@ class Client:
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
             return True, RRSeqError(msg, **kw)
         if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-            if status == "overloaded":
+            if status in ("overloaded", "too_many_requests"):
                 return True, RRSeqError(msg, **kw)
             if status in _EXHAUSTED_STATUSES:
                 return False, Exhausted(msg, **kw)

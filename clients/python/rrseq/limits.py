@@ -22,8 +22,9 @@ UINT64_MAX = 2**64 - 1
 #: Total time one call (all its attempts and backoffs) may take, seconds.
 DEFAULT_DEADLINE_S = 5.0
 #: Time one attempt at one server may take, seconds (capped by what is left
-#: of the total deadline).
-DEFAULT_ATTEMPT_TIMEOUT_S = 1.0
+#: of the total deadline): above the server's own 1 s limit on a queued
+#: request, so a server that reaches no quorum says so before we move on.
+DEFAULT_ATTEMPT_TIMEOUT_S = 2.0
 #: Backoff before each new pass over the servers, after every server of the
 #: previous pass failed retryably: INITIAL * 2**(pass-1), capped at MAX, then
 #: jittered down by up to JITTER of itself, and never past the deadline.

@@ -124,7 +124,7 @@ class FakeSequences(pb_grpc.SequencesServicer):
             first = 1 if self.rewind else self.next_id.get(request.name, 1)
             self.next_id[request.name] = first + request.count
             self.nexts_done += 1
-        return pb.Range(name=request.name, to=first + request.count, **{"from": first})
+        return pb.Range(name=request.name, from_id=first, to_id=first + request.count)
 
     def Current(self, request, context):
         self._enter("Current", request, context)
