@@ -169,49 +169,91 @@ void check_per_client(const History& h, const std::vector<size_t>& by_from, Repo
   }
 }
 
-// G3: if A was received strictly before B was first sent, B lies entirely above A.
+// One answer a caller saw, as G3 orders answers: it must reach `low` at least
+// the highest `high` of the answers received before it was sent. A grant
+// [from, to) has low `from` and high `to`; a Current or Advance answer, the
+// bound b, has both b (it sees every ID granted before it, and every later
+// grant lies above it).
+struct Seen {
+  TimeUs sent_us = 0;
+  TimeUs received_us = 0;
+  uint64_t low = 0;
+  uint64_t high = 0;
+  std::string who;
+  bool grant = true;
+  // The IDs of a violation: those of a grant below `limit`, or a bound.
+  std::vector<uint64_t> ids_below(uint64_t limit) const {
+    return grant ? first_ids(low, std::min(limit, high)) : std::vector<uint64_t>{low};
+  }
+};
+
+std::string who(const BoundRecord& b) {
+  return "reader " + std::to_string(b.reader) + " request " + std::to_string(b.request) +
+         (b.at_least == 0 ? " Current" : " Advance to " + std::to_string(b.at_least)) + " bound " +
+         std::to_string(b.bound);
+}
+
+// G3, with reads: if A was received strictly before B was first sent, B lies
+// entirely above A (a grant), or B's bound reaches A's top (a Current or Advance).
 void check_real_time(const History& h, Reporter& r) {
-  std::vector<size_t> order;
-  for (size_t i = 0; i < h.grants.size(); ++i) {
-    const GrantRecord& g = h.grants[i];
+  std::vector<Seen> seen;
+  for (const GrantRecord& g : h.grants) {
     if (!valid_range(g)) continue;  // already reported under G1
-    if (g.received_us < g.sent_us) {
-      r.add("G3", "invalid times: " + who(g) + " sent " + us(g.sent_us) + " received " +
-                      us(g.received_us) + " (received before sent)",
-            {g.from});
+    seen.push_back(Seen{g.sent_us, g.received_us, g.from, g.to, who(g), true});
+  }
+  for (const BoundRecord& b : h.bounds) {
+    seen.push_back(Seen{b.sent_us, b.received_us, b.bound, b.bound, who(b), false});
+  }
+  std::vector<size_t> order;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    const Seen& x = seen[i];
+    if (x.received_us < x.sent_us) {
+      r.add("G3", "invalid times: " + x.who + " sent " + us(x.sent_us) + " received " +
+                      us(x.received_us) + " (received before sent)",
+            {x.low});
       continue;
     }
     order.push_back(i);
   }
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const TimeUs x = h.grants[a].received_us;
-    const TimeUs y = h.grants[b].received_us;
+    const TimeUs x = seen[a].received_us;
+    const TimeUs y = seen[b].received_us;
     return x != y ? x < y : a < b;
   });
 
-  // max_to_by[k]: the grant with the highest `to` among order[0..k].
-  std::vector<size_t> max_to_by(order.size());
+  // max_high_by[k]: the answer with the highest `high` among order[0..k].
+  std::vector<size_t> max_high_by(order.size());
   for (size_t k = 0; k < order.size(); ++k) {
-    max_to_by[k] = order[k];
-    if (k > 0 && h.grants[max_to_by[k - 1]].to >= h.grants[order[k]].to) {
-      max_to_by[k] = max_to_by[k - 1];
+    max_high_by[k] = order[k];
+    if (k > 0 && seen[max_high_by[k - 1]].high >= seen[order[k]].high) {
+      max_high_by[k] = max_high_by[k - 1];
     }
   }
 
   for (size_t b_index : order) {
-    const GrantRecord& b = h.grants[b_index];
-    // Grants received strictly before B was sent: order[0 .. done).
+    const Seen& b = seen[b_index];
+    // Answers received strictly before B was sent: order[0 .. done).
     auto end = std::lower_bound(order.begin(), order.end(), b.sent_us,
-                                [&](size_t i, TimeUs t) { return h.grants[i].received_us < t; });
+                                [&](size_t i, TimeUs t) { return seen[i].received_us < t; });
     const size_t done = static_cast<size_t>(end - order.begin());
     if (done == 0) continue;
-    const GrantRecord& a = h.grants[max_to_by[done - 1]];
-    if (a.to <= b.from) continue;
+    const Seen& a = seen[max_high_by[done - 1]];
+    if (a.high <= b.low) continue;
     r.add("G3",
-          who(a) + " received at " + us(a.received_us) + " but later " + who(b) + " sent at " +
-              us(b.sent_us) + " (received " + us(b.received_us) + ") has ids below " +
-              std::to_string(a.to),
-          first_ids(b.from, std::min(a.to, b.to)));
+          a.who + " received at " + us(a.received_us) + " but later " + b.who + " sent at " +
+              us(b.sent_us) + " (received " + us(b.received_us) + ") " +
+              (b.grant ? "has ids below " : "is below ") + std::to_string(a.high),
+          b.ids_below(a.high));
+  }
+}
+
+// Advance: the bound it answers is at least the value it asked for, so every
+// later grant lies above it (G3 then checks those).
+void check_advances(const History& h, Reporter& r) {
+  for (const BoundRecord& b : h.bounds) {
+    if (b.bound >= b.at_least) continue;
+    r.add("advance", who(b) + " received at " + us(b.received_us) + " is below its value",
+          {b.bound, b.at_least});
   }
 }
 
@@ -300,6 +342,7 @@ CheckReport check_history(const History& h) {
   check_unique(h, by_from, r, report);
   check_per_client(h, by_from, r);
   check_real_time(h, r);
+  check_advances(h, r);
   if (h.calm) check_gap_free(h, by_from, r);
   check_live(h, r);
 

@@ -2,7 +2,10 @@
 // Checks a History against the contract (DESIGN.md section 2):
 //   G1 unique      no ID in two grants
 //   G2 per-client  each client's consumed IDs strictly increase (across its restarts)
-//   G3 real time   a grant received before another was first sent lies entirely below it
+//   G3 real time   a grant received before another was first sent lies entirely below it;
+//                  a Current or Advance bound is at or above every ID granted before it was
+//                  sent, at or above every bound read before, and below every later grant
+//   advance        an Advance's bound is at least the value it asked for
 //   G5 gap-free    when calm, the grants cover 1, 2, 3, ... with no hole
 //   live           once a majority with state is up and connected (the final heal, which
 //                  may leave a minority down or cut off), every client that reaches it gets
@@ -16,7 +19,7 @@
 namespace rrseq {
 
 struct Violation {
-  std::string property;  // "G1", "G2", "G3", "G5", "live"
+  std::string property;  // "G1", "G2", "G3", "G5", "live", "advance"
   std::string detail;    // readable: clients, requests, times
   std::vector<uint64_t> ids;  // the IDs involved (at most a few)
 };

@@ -10,6 +10,7 @@ namespace rrseq {
 struct History {
   std::vector<GrantRecord> grants;
   std::vector<ConsumeRecord> consumed;
+  std::vector<BoundRecord> bounds;  // Current and Advance answers
   // G5 applies: one client, no fault of any kind, so IDs must be 1, 2, 3, ...
   bool calm = false;
   // Liveness (G4): from heal_us on, the nodes in heal_nodes are up, connected and
@@ -35,6 +36,7 @@ class HistoryRecorder final : public WorldObserver {
   }
   void on_grant(const GrantRecord& g) override { history.grants.push_back(g); }
   void on_consume(const ConsumeRecord& c) override { history.consumed.push_back(c); }
+  void on_bound(const BoundRecord& b) override { history.bounds.push_back(b); }
   void on_heal(const std::vector<uint32_t>& nodes) override { history.heal_nodes = nodes; }
   void on_live_client(uint32_t client) override { history.live_clients.push_back(client); }
 

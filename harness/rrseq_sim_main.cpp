@@ -27,7 +27,8 @@ const char* usage_text =
     "usage: rrseq-sim (--seed S | --seeds LIST) [options]\n"
     "\n"
     "Runs simulated RRSeq clusters under seeded faults and checks every ID clients saw:\n"
-    "G1 unique, G2 increasing per client, G3 real-time order, G5 gap-free when calm,\n"
+    "G1 unique, G2 increasing per client, G3 real-time order (Current and Advance too),\n"
+    "an Advance's bound at least its value, G5 gap-free when calm,\n"
     "and liveness once a majority with state is up and connected (the final heal).\n"
     "\n"
     "  --seed S            run one world; prints a summary and trace-hash: <hex>\n"
@@ -36,6 +37,8 @@ const char* usage_text =
     "                      'sim: N passed, N failed'\n"
     "  --nodes N           cluster size: 3, 5 or 7 (default 3)\n"
     "  --clients K         client processes, 1..64 (default 4)\n"
+    "  --readers R         door callers asking for Current, and for Advance unless the run\n"
+    "                      is calm, 0..16 (default 1)\n"
     "  --faults LIST       none, all, or a comma list of net,partition,crash,disk,amnesia,\n"
     "                      slow,pause,aimed,partial,disk-error,stray-fence (default all;\n"
     "                      each listed kind is switched on per seed)\n"
@@ -149,6 +152,8 @@ Cli parse(int argc, char** argv) {
       if (cli.opt.nodes % 2 == 0) usage_error("--nodes: use an odd cluster size (3, 5, 7)");
     } else if (a == "--clients") {
       cli.opt.clients = static_cast<uint32_t>(parse_u64(a, value(), 1, sim_clients_max));
+    } else if (a == "--readers") {
+      cli.opt.readers = static_cast<uint32_t>(parse_u64(a, value(), 0, sim_readers_max));
     } else if (a == "--faults") {
       std::string err;
       if (!parse_faults(value(), &cli.opt.faults, &err)) usage_error("--faults: " + err);
@@ -235,7 +240,9 @@ int run_one(const char* program, const Cli& cli) {
             << st.compactions << " (failed " << st.compaction_errors << ", power cut inside " << st.compaction_crashes << ", crashes after " << st.crashes_after_compaction << "), power losses "
             << st.power_losses << ", corrupt logs set aside " << st.corrupt_logs << ", holes " << st.holes << ", names reverted " << st.names_reverted << "\n"
             << "  grants " << r.grants << ", ids granted " << r.ids_granted << ", consumed " << r.ids_consumed
-            << ", highest " << r.id_high << ", skipped " << r.ids_skipped << "\n";
+            << ", highest " << r.id_high << ", skipped " << r.ids_skipped << "\n"
+            << "  door calls: reads " << st.reads << ", advances " << st.advances << ", refused "
+            << st.reader_refusals << ", timed out " << st.reader_timeouts << "\n";
   for (const auto& v : r.violations) {
     std::cout << "  VIOLATION " << v.property << ": " << v.detail;
     if (!v.ids.empty()) {

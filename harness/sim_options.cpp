@@ -80,6 +80,8 @@ constexpr TimeUs restart_min_us = 200;
 
 constexpr uint64_t buf_sizes[] = {0, 1, 2, 3, 5, 7, 16, 100, 1024};
 constexpr TimeUs think_max_choices_us[] = {100, 500, 2'000, 10'000};
+// A door caller's pause between calls: often enough to meet rounds in flight.
+constexpr TimeUs reader_think_max_choices_us[] = {500, 5'000, 50'000};
 
 
 uint32_t other_node(Rng& rng, uint32_t nodes, std::initializer_list<uint32_t> not_these) {
@@ -398,6 +400,7 @@ std::string option_flags(const SimOptions& opt) {
   std::ostringstream o;
   if (opt.nodes != def.nodes) o << " --nodes " << opt.nodes;
   if (opt.clients != def.clients) o << " --clients " << opt.clients;
+  if (opt.readers != def.readers) o << " --readers " << opt.readers;
   if (opt.faults != def.faults) o << " --faults " << faults_name(opt.faults);
   if (opt.protocol != def.protocol) o << " --protocol " << protocol_name(opt.protocol);
   if (opt.time_ms != def.time_ms) o << " --time-ms " << opt.time_ms;
@@ -616,6 +619,18 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
   std::stable_sort(s.faults.begin(), s.faults.end(),
                    [](const FaultEvent& x, const FaultEvent& y) { return x.at_us < y.at_us; });
   s.calm = on == 0 && later_on == 0 && opt.clients == 1;
+  // Door callers draw from a stream of their own, so the scenario of a seed is
+  // otherwise what it was before they existed. A calm run reads only, and
+  // from its client's node: an Advance, or a round on another node that
+  // preempts the client's, would leave a gap (G5).
+  Rng reader_rng = Rng::derive(seed, "readers");
+  s.readers = opt.readers;
+  s.advances = !s.calm;
+  if (s.calm) {
+    const ClientSpec& c = s.clients.front();
+    s.reader_node = c.affinity ? home_server(sim_sequence, s.nodes) : c.first_server;
+  }
+  s.reader_think_max_us = reader_think_max_choices_us[reader_rng.below(std::size(reader_think_max_choices_us))];
   return s;
 }
 

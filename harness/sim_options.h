@@ -32,6 +32,7 @@ enum class StorageMode : uint8_t { any, memory, durable };
 struct SimOptions {
   uint32_t nodes = 3;
   uint32_t clients = 4;
+  uint32_t readers = 1;  // door callers asking for Current, and Advance unless calm
   uint32_t faults = fault_all;
   Protocol protocol = Protocol::ballot;
   uint64_t time_ms = 3000;  // simulated time with faults, before the final heal
@@ -45,6 +46,7 @@ struct SimOptions {
 
 inline constexpr uint32_t sim_nodes_min = 3;
 inline constexpr uint32_t sim_clients_max = 64;
+inline constexpr uint32_t sim_readers_max = 16;
 inline constexpr uint64_t sim_time_ms_max = 3'600'000;
 inline constexpr TimeUs sim_liveness_bound_us = 3'000'000;
 // Under `disk`, simulated nodes compact past a few KiB, so runs reach compaction.

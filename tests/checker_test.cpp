@@ -19,6 +19,11 @@ GrantRecord grant(uint32_t client, uint64_t request, TimeUs sent, TimeUs receive
   return GrantRecord{client, request, sent, received, from, to};
 }
 
+// Reader 0's Current (at_least 0) or Advance, answered with `bound`.
+BoundRecord bound(uint64_t request, TimeUs sent, TimeUs received, uint64_t value, uint64_t at_least = 0) {
+  return BoundRecord{0, request, sent, received, at_least, value};
+}
+
 std::set<std::string> properties(const CheckReport& r) {
   std::set<std::string> out;
   for (const Violation& v : r.violations) out.insert(v.property);
@@ -213,6 +218,66 @@ TEST(Checker, G3IsStrictAtEqualTimes) {
   h.grants = {grant(0, 1, 100, 200, 10, 20), grant(1, 1, 200, 300, 1, 10)};
   CheckReport r = check_history(h);
   EXPECT_TRUE(r.ok()) << dump(r);
+}
+
+TEST(Checker, CurrentAndAdvanceConsistentWithGrantsPass) {
+  History h = clean_history();  // [1,5) received at 200, [5,9) sent at 300
+  h.bounds = {bound(1, 210, 250, 5), bound(2, 260, 290, 5), bound(3, 410, 450, 9),
+              bound(4, 300, 500, 9),                 // concurrent with [5,9): either bound is fine
+              bound(5, 460, 470, 20, 20), bound(6, 480, 490, 20)};
+  h.grants.push_back(grant(0, 3, 480, 500, 20, 25));  // after the Advance: from 20 up
+  CheckReport r = check_history(h);
+  EXPECT_TRUE(r.ok()) << dump(r);
+}
+
+TEST(Checker, CurrentBelowAnEarlierGrantIsG3) {
+  History h = clean_history();
+  h.bounds = {bound(1, 250, 260, 4)};  // [1,5) was received at 200: the bound is at least 5
+  CheckReport r = check_history(h);
+  EXPECT_EQ(properties(r), std::set<std::string>{"G3"}) << dump(r);
+  const Violation* v = find(r, "G3");
+  EXPECT_TRUE(names_id(*v, 4));
+  EXPECT_NE(v->detail.find("client 0 request 1 [1,5) received at 200us but later reader 0 request 1 Current bound 4"),
+            std::string::npos)
+      << v->detail;
+}
+
+TEST(Checker, GrantBelowAnEarlierCurrentIsG3) {
+  History h = clean_history();
+  h.bounds = {bound(1, 210, 250, 7)};  // read 7 before [5,9) was sent at 300
+  CheckReport r = check_history(h);
+  EXPECT_EQ(properties(r), std::set<std::string>{"G3"}) << dump(r);
+  const Violation* v = find(r, "G3");
+  EXPECT_TRUE(names_id(*v, 5));
+  EXPECT_NE(v->detail.find("has ids below 7"), std::string::npos) << v->detail;
+}
+
+TEST(Checker, CurrentGoingBackwardsIsG3) {
+  History h;
+  h.bounds = {bound(1, 10, 20, 30), bound(2, 30, 40, 29)};
+  CheckReport r = check_history(h);
+  EXPECT_EQ(properties(r), std::set<std::string>{"G3"}) << dump(r);
+  EXPECT_NE(find(r, "G3")->detail.find("request 2 Current bound 29"), std::string::npos) << dump(r);
+}
+
+TEST(Checker, AdvanceBelowItsValueIsReported) {
+  History h;
+  h.bounds = {bound(1, 10, 20, 15, 16)};
+  CheckReport r = check_history(h);
+  EXPECT_EQ(properties(r), std::set<std::string>{"advance"}) << dump(r);
+  const Violation* v = find(r, "advance");
+  EXPECT_TRUE(names_id(*v, 15));
+  EXPECT_TRUE(names_id(*v, 16));
+  EXPECT_NE(v->detail.find("Advance to 16 bound 15"), std::string::npos) << v->detail;
+}
+
+TEST(Checker, GrantBelowAnEarlierAdvanceIsG3) {
+  History h;
+  h.bounds = {bound(1, 10, 20, 100, 100)};
+  h.grants = {grant(0, 1, 30, 40, 50, 60)};  // asked after the Advance to 100 was answered
+  CheckReport r = check_history(h);
+  EXPECT_EQ(properties(r), std::set<std::string>{"G3"}) << dump(r);
+  EXPECT_TRUE(names_id(*find(r, "G3"), 50));
 }
 
 TEST(Checker, CalmHistoryWithGapIsG5) {

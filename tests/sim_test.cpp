@@ -55,6 +55,31 @@ TEST(Sim, CalmSingleClientGetsOneTwoThree) {
   }
 }
 
+// Door callers read in every run and advance in those with faults; a calm
+// run's reads cost no ID (its client still gets 1, 2, 3, ... above).
+TEST(Sim, ReadersReadAndAdvanceUnderFaults) {
+  uint64_t reads = 0, advances = 0, advances_checked = 0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const RunOutcome r = run_seed(seed, options());
+    EXPECT_TRUE(r.ok()) << "seed " << seed << ": " << first_violation(r.report);
+    EXPECT_EQ(r.history.bounds.size(), r.world.stats.reads + r.world.stats.advances) << "seed " << seed;
+    reads += r.world.stats.reads;
+    advances += r.world.stats.advances;
+    for (const BoundRecord& b : r.history.bounds) advances_checked += b.at_least > 0 && b.bound >= b.at_least;
+  }
+  EXPECT_GT(reads, 100u);
+  EXPECT_GT(advances, 20u);
+  EXPECT_EQ(advances_checked, advances);
+
+  SimOptions calm = options();
+  calm.faults = 0;
+  calm.clients = 1;
+  const RunOutcome r = run_seed(1, calm);
+  EXPECT_GT(r.world.stats.reads, 0u);
+  EXPECT_EQ(r.world.stats.advances, 0u);
+  EXPECT_EQ(r.report.ids_skipped, 0u);
+}
+
 TEST(Sim, ClassicProtocolIsCaughtHandingOutDuplicates) {
   SimOptions o = options();
   o.protocol = Protocol::classic;
@@ -302,6 +327,7 @@ TEST(SimFaults, WipeAfterPromiseToAFarProposerFiresWithItsFollowUps) {
   o.faults = fault_aimed;
   o.nodes = 5;
   std::ostringstream t;
+  o.readers = 0;  // the shape as it was found, before door callers
   const RunOutcome r = run_seed(54, o, &t);
   EXPECT_EQ(r.world.stats.aimed_wipes, 1u);
   EXPECT_TRUE(traced(t.str(), "n1 trigger fired: wipe-after-promise (serving)"));
@@ -318,6 +344,7 @@ TEST(SimFaults, StrayFencesLiftTheFarProposerAndTheWipeFollows) {
   o.faults = fault_stray_fence;
   o.nodes = 5;
   std::ostringstream t;
+  o.readers = 0;  // the shape as it was found, before door callers
   const RunOutcome r = run_seed(277, o, &t);
   EXPECT_EQ(r.world.stats.aimed_wipes, 1u);
   EXPECT_EQ(r.world.stats.wipes, 5u);  // three stray lives, the last one's end, the aimed wipe
@@ -347,6 +374,7 @@ TEST(SimFaults, StrayFenceSeed277KeepsG1) {
   SimOptions o;
   o.faults = fault_stray_fence;
   o.nodes = 5;
+  o.readers = 0;  // the shape as it was found, before door callers
   const RunOutcome r = run_seed(277, o);
   EXPECT_TRUE(r.ok()) << first_violation(r.report);
 }

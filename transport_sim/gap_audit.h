@@ -10,6 +10,8 @@
 // start at 1 or at a proposed value and end at a proposed value; a gap with
 // any other edge means a round granted from a base it never read, or split
 // its range wrongly (mutant 29: a recovered proposal granted one ID late).
+// An Advance to X explains any gap that ends at X: the grant after it in its
+// batch starts there, wherever the grant before it ended.
 //   "gap:" reports the first such gap.
 #include <cstdint>
 #include <map>
@@ -36,6 +38,7 @@ class GapAudit {
  private:
   std::map<std::pair<uint64_t, uint64_t>, std::string> seq_of_;  // (client, request) -> sequence
   std::map<std::string, std::set<uint64_t>> proposed_;           // per sequence, values proposed
+  std::map<std::string, std::set<uint64_t>> advanced_;           // per sequence, values Advances asked for
   std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> granted_;  // per sequence, [from, to)
 };
 

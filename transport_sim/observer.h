@@ -1,6 +1,6 @@
 #pragma once
 // What the world reports while it runs: every range a client kept, every ID
-// the application took, and what the run owes (G5 when calm, liveness after
+// the application took, every bound a door caller read, and what the run owes (G5 when calm, liveness after
 // the final heal). The harness records it for the checker; the world knows
 // nothing of how it is checked.
 #include <cstdint>
@@ -20,6 +20,17 @@ struct GrantRecord {
   uint64_t to = 0;
 };
 
+// A door caller's Current (at_least 0) or Advance that a node answered: the
+// sequence's upper bound, every ID granted so far below it.
+struct BoundRecord {
+  uint32_t reader = 0;
+  uint64_t request = 0;
+  TimeUs sent_us = 0;
+  TimeUs received_us = 0;
+  uint64_t at_least = 0;  // Advance: the bound must be at least this
+  uint64_t bound = 0;
+};
+
 // One ID the application took from its client, in the order it took them.
 struct ConsumeRecord {
   uint32_t client = 0;
@@ -36,6 +47,7 @@ class WorldObserver {
   virtual void on_start(bool calm, TimeUs heal_us, TimeUs liveness_bound_us, uint32_t nodes) = 0;
   virtual void on_grant(const GrantRecord& g) = 0;
   virtual void on_consume(const ConsumeRecord& c) = 0;
+  virtual void on_bound(const BoundRecord& b) = 0;
   // The final heal: these nodes are up, connected to each other and have state.
   virtual void on_heal(const std::vector<uint32_t>& nodes) = 0;
   // This client reaches them after the heal: it is owed liveness.

@@ -41,7 +41,12 @@ std::string Scenario::describe() const {
       << (clients[i].affinity ? "+aff" : "") << (clients[i].adaptive ? "+adapt" : "")
       << (clients[i].follow_redirects_before_heal ? "" : "-redirect");
   }
-  o << "] net: loss=" << net.loss_ppm << "ppm dup=" << net.dup_ppm << "ppm tail=" << net.tail_ppm << "ppm/"
+  o << "]";
+  if (readers > 0) {
+    o << " readers=" << readers << (advances ? "+advance" : "") << "/" << reader_think_max_us << "us";
+    if (reader_node) o << "@n" << *reader_node;
+  }
+  o << " net: loss=" << net.loss_ppm << "ppm dup=" << net.dup_ppm << "ppm tail=" << net.tail_ppm << "ppm/"
     << net.tail_max_us << "us; disk: slow=" << disk.slow_ppm << "ppm tear=" << (disk.tear ? "yes" : "no")
     << " reorder=" << (disk.reorder ? "yes" : "no") << " lose-dir-ops=" << (disk.lose_dir_ops ? "yes" : "no")
     << " eio=" << disk.sync_eio_ppm << "ppm slow-nodes=" << disk.slow_nodes << "@" << disk.slow_sync_min_us

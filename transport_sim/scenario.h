@@ -4,6 +4,7 @@
 // Scenario from a seed (harness/sim_options.h); RapidCheck generates and
 // shrinks them directly.
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -134,6 +135,15 @@ struct Scenario {
   bool fast_path = true;
   bool group_commit = true;
   std::vector<ClientSpec> clients;
+  // Door callers (the gRPC and HTTP doors): each asks a node drawn from the
+  // seed for the sequence's Current, or for an Advance when `advances`, one
+  // call at a time, each on a connection of its own, never redirected.
+  uint32_t readers = 0;
+  bool advances = false;
+  // Readers ask only this node. A calm run's: its client's node, so that no
+  // two proposers contend and lose a range (G5 is one client alone).
+  std::optional<uint32_t> reader_node;
+  TimeUs reader_think_max_us = 20'000;  // pause between two calls, uniform in [0, max]
   NetModel net;
   DiskModel disk;
   uint32_t skew_ppm_max = 0;   // node timers run up to this much fast or slow

@@ -39,6 +39,13 @@ constexpr uint64_t adaptive_ids_max = 128;      // keeps a run's history small
 constexpr TimeUs disk_restart_min_us = 1'000;
 constexpr TimeUs disk_restart_max_us = 200'000;
 constexpr TimeUs full_disk_retry_us = 50'000;  // a node whose disk is full tries to start again
+// A door caller gives up on a call after this long, as a gRPC deadline would.
+constexpr TimeUs reader_call_timeout_us = 1'000'000;
+// An Advance asks for up to this many IDs past the highest bound its caller has read.
+constexpr uint64_t reader_advance_ids_max = 64;
+// A door caller's connection ids carry this bit, as the server's door calls do
+// (server.cpp): the rest is the reader's index and the call's number.
+constexpr uint64_t reader_conn_bit = uint64_t{1} << 62;
 
 enum class EventType : uint8_t {
   to_node,      // frame from a node (from) or a client (conn in arg) to node `target`
@@ -53,6 +60,9 @@ enum class EventType : uint8_t {
   then_fault,   // arg = index into World::then_faults_ (follow-ups of a fired trigger)
   node_restart,  // after a disk error; life = the life it stopped in
   conn_lost,     // client `target` sees its connection to node `from` close
+  reader_call,     // reader `target` makes its next call
+  to_reader,       // frame from node `from` to reader `target`, arg = call number
+  reader_timeout,  // reader `target` gives up on call `arg`
 };
 
 struct Event {
@@ -115,6 +125,19 @@ struct ClientSlot {
   std::vector<Event> held;
 };
 
+// A door caller (gRPC, HTTP): one call at a time, each on a connection of its own.
+struct ReaderSlot {
+  Rng rng;
+  uint64_t client = 0;  // its ClientRequest::client
+  uint64_t calls = 0;   // numbers its calls: the one in flight is `calls`
+  bool waiting = false;
+  uint32_t node = 0;    // the node it asked, in that node's life `node_life`
+  uint64_t node_life = 0;
+  TimeUs sent_us = 0;
+  uint64_t at_least = 0;
+  uint64_t high = 0;    // the highest bound it has read: an Advance goes a little past it
+};
+
 class World {
  public:
   World(const Scenario& s, WorldObserver& observer, std::ostream* trace)
@@ -126,6 +149,7 @@ class World {
         conn_rng_(Rng::derive(s.seed, "conn-lost")),
         nodes_(s.nodes),
         clients_(s.clients.size()),
+        readers_(s.readers),
         blocked_(s.nodes * s.nodes, false),
         link_extra_us_(s.nodes * s.nodes, 0),
         client_blocked_(s.clients.size() * s.nodes, false),
@@ -137,6 +161,10 @@ class World {
       }
     }
     for (size_t c = 0; c < clients_.size(); ++c) clients_[c].think_rng = Rng::derive(s.seed, "think", c);
+    for (size_t r = 0; r < readers_.size(); ++r) {
+      readers_[r].rng = Rng::derive(s.seed, "reader", r);
+      readers_[r].client = readers_[r].rng.next();
+    }
   }
 
   WorldResult run() {
@@ -161,6 +189,7 @@ class World {
     // A calm run's client starts once the cluster has formed: G5 holds on a
     // healthy cluster, not on one whose nodes are still joining.
     if (!s_.calm) start_clients();
+    for (uint32_t r = 0; r < readers_.size(); ++r) schedule_reader_call(r);
     for (size_t i = 0; i < s_.faults.size(); ++i) {
       Event e;
       e.at = s_.faults[i].at_us;
@@ -599,6 +628,10 @@ class World {
     for (const auto& cs : out.client_sends) {
       const uint32_t c = static_cast<uint32_t>(cs.conn >> 32);
       gaps_.on_reply(cs.reply);
+      if (cs.conn & reader_conn_bit) {
+        send_to_reader(n, cs);
+        continue;
+      }
       if (trace_) trace(node_name(n) + " -> " + client_name(c) + " " + describe(Message{cs.reply}));
       Event e;
       e.type = EventType::to_client;
@@ -786,6 +819,90 @@ class World {
     trace(client_name(c) + " crashes");
   }
 
+  // ---- door callers ----
+  static std::string reader_name(uint32_t r) { return "r" + std::to_string(r); }
+  static uint64_t reader_conn(uint32_t r, uint64_t call) {
+    return reader_conn_bit | (uint64_t{r} << 32) | (call & 0xffffffffu);
+  }
+  static uint32_t reader_of(uint64_t conn) { return static_cast<uint32_t>((conn & ~reader_conn_bit) >> 32); }
+
+  void schedule_reader_call(uint32_t r) {
+    Event e;
+    e.at = now_ + 1 + readers_[r].rng.below(s_.reader_think_max_us + 1);
+    e.type = EventType::reader_call;
+    e.target = r;
+    push(std::move(e));
+  }
+
+  // A Current, or now and then an Advance a little past what it has read, to a
+  // node drawn from its stream; a node that is down never answers.
+  void reader_call(uint32_t r) {
+    ReaderSlot& rd = readers_[r];
+    ++rd.calls;
+    rd.waiting = true;
+    rd.node = s_.reader_node ? *s_.reader_node % s_.nodes : static_cast<uint32_t>(rd.rng.below(s_.nodes));
+    rd.node_life = nodes_[rd.node].life;
+    rd.sent_us = now_;
+    rd.at_least = s_.advances && rd.rng.below(4) == 0 ? rd.high + rd.rng.between(1, reader_advance_ids_max) : 0;
+    const ClientRequest req{rd.client, rd.calls, sim_sequence, 0, false, rd.at_least};
+    if (trace_) trace(reader_name(r) + " -> " + node_name(rd.node) + " " + describe(Message{req}));
+    Event timeout;
+    timeout.at = now_ + reader_call_timeout_us;
+    timeout.type = EventType::reader_timeout;
+    timeout.target = r;
+    timeout.arg = rd.calls;
+    push(std::move(timeout));
+    ++result_.stats.messages;
+    if (!nodes_[rd.node].up) {
+      ++result_.stats.dropped;
+      return;
+    }
+    Event e;
+    e.type = EventType::to_node;
+    e.target = rd.node;
+    e.life = rd.node_life;
+    e.from_client = true;
+    e.arg = reader_conn(r, rd.calls);
+    e.bytes = encode_frame(Message{req});
+    transmit(std::move(e), false);
+  }
+
+  void send_to_reader(uint32_t n, const ClientSend& cs) {
+    if (trace_) trace(node_name(n) + " -> " + reader_name(reader_of(cs.conn)) + " " + describe(Message{cs.reply}));
+    Event e;
+    e.type = EventType::to_reader;
+    e.target = reader_of(cs.conn);
+    e.from = n;
+    e.arg = cs.conn & 0xffffffffu;
+    e.bytes = encode_frame(Message{cs.reply});
+    transmit(std::move(e), false);
+  }
+
+  void on_reader_reply(uint32_t r, uint32_t n, const ClientReply& reply) {
+    ReaderSlot& rd = readers_[r];
+    if (reply.status != Status::ok) {
+      ++result_.stats.reader_refusals;
+      trace(reader_name(r) + " refused: " + status_name(reply.status));
+    } else {
+      ++(rd.at_least == 0 ? result_.stats.reads : result_.stats.advances);
+      rd.high = std::max(rd.high, reply.from);
+      observer_.on_bound(BoundRecord{r, rd.calls, rd.sent_us, now_, rd.at_least, reply.from});
+    }
+    end_reader_call(r, n);
+  }
+
+  // The call's connection closes, as a door closes it after the answer.
+  void end_reader_call(uint32_t r, uint32_t n) {
+    ReaderSlot& rd = readers_[r];
+    rd.waiting = false;
+    NodeSlot& slot = nodes_[n];
+    if (slot.up && slot.life == rd.node_life) {
+      slot.host->on_client_closed(reader_conn(r, rd.calls));
+      drain_node(n);
+    }
+    schedule_reader_call(r);
+  }
+
   // ---- dispatch ----
   void dispatch(const Event& e) {
     switch (e.type) {
@@ -888,6 +1005,22 @@ class World {
         ++result_.stats.disk_restarts;
         start_node(e.target);
         return;
+      }
+      case EventType::reader_call:
+        return reader_call(e.target);
+      case EventType::to_reader: {
+        const ReaderSlot& rd = readers_[e.target];
+        if (!rd.waiting || e.arg != (rd.calls & 0xffffffffu)) return;  // a call it gave up on
+        auto m = decode(e);
+        if (!m) return;
+        return on_reader_reply(e.target, e.from, std::get<ClientReply>(*m));
+      }
+      case EventType::reader_timeout: {
+        ReaderSlot& rd = readers_[e.target];
+        if (!rd.waiting || e.arg != rd.calls) return;
+        ++result_.stats.reader_timeouts;
+        trace(reader_name(e.target) + " gives up on its call to " + node_name(rd.node));
+        return end_reader_call(e.target, rd.node);
       }
     }
   }
@@ -1104,6 +1237,7 @@ class World {
   Rng conn_rng_;  // its own stream: the other draws stay as they were
   std::vector<NodeSlot> nodes_;
   std::vector<ClientSlot> clients_;
+  std::vector<ReaderSlot> readers_;
   bool final_healed_ = false;  // clients started from now on all follow redirects
   std::vector<bool> blocked_;  // [from * nodes + to]: link cut
   std::vector<TimeUs> link_extra_us_;  // [from * nodes + to]: added to every frame's delay

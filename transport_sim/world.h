@@ -49,6 +49,11 @@ struct WorldStats {
   uint64_t holes = 0;              // crashes that persisted unsynced bytes out of order
   uint64_t names_reverted = 0;     // crashes that undid names not yet dir-synced
   uint64_t disk_restarts = 0;      // restarts after a disk error
+  // Door callers.
+  uint64_t reads = 0;             // Current answered
+  uint64_t advances = 0;          // Advance answered
+  uint64_t reader_refusals = 0;   // answered with an error (not ready, overloaded, ...)
+  uint64_t reader_timeouts = 0;   // no answer in time: the node died, or the frame was lost
 };
 
 struct WorldResult {
