@@ -3,6 +3,15 @@
 //   RRSeq_BufSize{0,1,2,1024}_{SingleClient,ConcurrentClients_Local,
 //                              ConcurrentClients_Distributed}/{memory,durable}
 //   SimpleBufSeq_BufSize{0,1,2,1024}_{SingleClient,ConcurrentClients_Local}/local
+//   GRPC_BufSize{0,1024}_ConcurrentClients_Distributed/memory+doors
+//   HTTP_BufSize0_{SingleClient,ConcurrentClients_Distributed}/memory+doors
+//
+// GRPC_* ask the cluster's --grpc doors through the C++ gRPC client, with the
+// 2016 API (GRPCNextID, range_size = the buffer, 1 for none); each client has
+// its own channel to one node. HTTP_* get one ID per request from the --http
+// doors (one request per connection, as the door serves them). The RRSeq rows
+// on memory+doors run on that cluster too: serving the doors must not slow the
+// native protocol.
 //
 // RRSeq_* run against a 5-node cluster of real rrseq::Server objects on loopback
 // TCP, started once per set of cluster knobs (memory, durable) and kept for the
@@ -40,6 +49,10 @@
 #include <thread>
 #include <vector>
 
+#include <asio.hpp>
+#include <grpcpp/grpcpp.h>
+
+#include "rr_seq.grpc.pb.h"
 #include "rrseq/client.h"
 #include "transport_net/local_cluster.h"
 #include "transport_net/log.h"
@@ -62,14 +75,20 @@ struct ClusterKnobs {
   bool combine = true;    // ServerConfig::combine
   bool fast_path = true;  // ServerConfig::fast_path
   bool group_commit = true;  // ServerConfig::group_commit
+  bool doors = false;        // every node also serves --grpc and --http
 
   void apply(ServerConfig& cfg) const {
     cfg.combine = combine;
     cfg.fast_path = fast_path;
     cfg.group_commit = group_commit;
+    if (doors) {
+      cfg.grpc = must_parse("127.0.0.1:0");
+      cfg.http = must_parse("127.0.0.1:0");
+    }
   }
   std::string label() const {
     std::string s = durable ? "durable" : "memory";
+    if (doors) s += "+doors";
     if (!combine) s += "+nocombine";
     if (!fast_path) s += "+nofastpath";
     if (!group_commit) s += "+nogroupcommit";
@@ -246,6 +265,73 @@ class SimpleBufSeq {
   uint64_t next_ = 0, end_ = 0;
 };
 
+// ---------------------------------------------------------------------------
+// Door clients: what a program in another language does.
+
+// The 2016 API through a gRPC channel of its own: one GRPCNextID per range of
+// buf_size IDs (one per ID without a buffer), handed out in order.
+class GrpcSource {
+ public:
+  GrpcSource(const std::string& address, const std::string& sequence, uint64_t buf_size)
+      : stub_(pb::RRAPI::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+        sequence_(sequence),
+        range_(std::max<uint64_t>(buf_size, 1)) {}
+
+  NextResult next() {
+    if (next_ == end_) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(15));
+      pb::NextIDRequest req;
+      req.set_name(sequence_);
+      req.set_range_size(static_cast<int64_t>(range_));
+      pb::NextIDReply rep;
+      const grpc::Status st = stub_->GRPCNextID(&ctx, req, &rep);
+      if (!st.ok()) return NextResult{0, "GRPCNextID: " + st.error_message()};
+      next_ = rep.from_id();
+      end_ = rep.to_id();
+    }
+    return NextResult{next_++, ""};
+  }
+
+ private:
+  std::unique_ptr<pb::RRAPI::Stub> stub_;
+  std::string sequence_;
+  uint64_t range_;
+  uint64_t next_ = 0, end_ = 0;
+};
+
+// One ID per HTTP request, each on a connection of its own (the door closes it
+// after the answer), read to the end and its "from" taken from the JSON.
+class HttpSource {
+ public:
+  HttpSource(const std::string& address, const std::string& sequence) : sequence_(sequence) {
+    const size_t colon = address.rfind(':');
+    endpoint_ = asio::ip::tcp::endpoint(asio::ip::make_address(address.substr(0, colon)),
+                                        static_cast<uint16_t>(std::stoul(address.substr(colon + 1))));
+    request_ = "GET /v1/sequences/" + sequence_ + "/next?count=1 HTTP/1.1\r\nHost: bench\r\n\r\n";
+  }
+
+  NextResult next() {
+    asio::ip::tcp::socket socket(io_);
+    asio::error_code ec;
+    socket.connect(endpoint_, ec);
+    if (!ec) asio::write(socket, asio::buffer(request_), ec);
+    std::string answer;
+    if (!ec) asio::read(socket, asio::dynamic_buffer(answer), ec);
+    if (ec && ec != asio::error::eof) return NextResult{0, "http: " + ec.message()};
+    if (answer.rfind("HTTP/1.1 200", 0) != 0) return NextResult{0, "http: " + answer.substr(0, answer.find('\r'))};
+    const size_t at = answer.find("\"from\":");
+    if (at == std::string::npos) return NextResult{0, "http: no \"from\" in the answer"};
+    return NextResult{std::strtoull(answer.c_str() + at + 7, nullptr, 10), ""};
+  }
+
+ private:
+  asio::io_context io_;
+  asio::ip::tcp::endpoint endpoint_;
+  std::string sequence_;
+  std::string request_;
+};
+
 uint64_t id_of(uint64_t id, std::string*) { return id; }
 uint64_t id_of(const NextResult& r, std::string* error) {
   if (!r.ok()) *error = r.error;
@@ -373,6 +459,44 @@ void bench_rrseq(benchmark::State& state, const RRSeqCase& c, const std::string&
   for (auto& client : clients) client->close();
 }
 
+enum class Door { grpc, http };
+
+void bench_door(benchmark::State& state, Door door, Workload w, uint64_t buf_size, const Budget& budget,
+                const std::string& tag) {
+  std::string error;
+  BenchCluster* cl = cluster_for(ClusterKnobs{.doors = true}, &error);
+  if (!cl) {
+    state.SkipWithError(("cluster: " + error).c_str());
+    return;
+  }
+  const std::string sequence = fresh_sequence(tag);
+  const size_t n_clients = workload_threads(w);
+  std::vector<std::unique_ptr<GrpcSource>> grpc_sources;
+  std::vector<std::unique_ptr<HttpSource>> http_sources;
+  for (size_t i = 0; i < n_clients; ++i) {
+    Server& node = cl->server(i % cl->size());
+    if (door == Door::grpc) {
+      grpc_sources.push_back(std::make_unique<GrpcSource>(node.grpc_address(), sequence, buf_size));
+    } else {
+      http_sources.push_back(std::make_unique<HttpSource>(node.http_address(), sequence));
+    }
+  }
+  auto run = [&](auto& owned) {
+    std::vector<typename std::decay_t<decltype(owned)>::value_type::element_type*> sources;
+    for (auto& o : owned) {
+      NextResult r = o->next();  // warm-up, untimed: channel made, first range fetched
+      if (!r.ok()) return state.SkipWithError(("warm-up: " + r.error).c_str());
+      sources.push_back(o.get());
+    }
+    run_timed(state, sources, budget);
+  };
+  if (door == Door::grpc) {
+    run(grpc_sources);
+  } else {
+    run(http_sources);
+  }
+}
+
 void bench_simple(benchmark::State& state, Workload w, uint64_t buf_size, const Budget& budget) {
   std::atomic<uint64_t> counter{0};
   SimpleBufSeq seq(counter, buf_size);
@@ -434,6 +558,25 @@ void register_all() {
     if (r.durable) add(r.w, ClusterKnobs{.durable = true, .group_commit = false}, client);
     if (r.buf > 0) add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .adaptive = true});
   }
+  // The doors, and the native rows they must not slow, on one cluster.
+  const ClusterKnobs doors{.doors = true};
+  add(Workload::single, doors, ClientKnobs{.buffer_size = 0});
+  add(Workload::distributed, doors, ClientKnobs{.buffer_size = 0});
+  add(Workload::distributed, doors, ClientKnobs{.buffer_size = 1024});
+  auto add_door = [&](Door door, Workload w, uint64_t buf) {
+    const std::string family = door == Door::grpc ? "GRPC" : "HTTP";
+    const std::string base = family + "_BufSize" + std::to_string(buf) + "_" + workload_name(w);
+    const std::string name = base + "/" + doors.label();
+    const Budget budget = buf >= 1024 ? Budget{3'000'000, 4.0, 256} : Budget{200'000, 6.0, 1};
+    rows[name] = RowInfo{family, workload_name(w), doors.label(), buf, Reference{}};
+    finish(benchmark::RegisterBenchmark(
+        name.c_str(), [=](benchmark::State& st) { bench_door(st, door, w, buf, budget, base); }));
+  };
+  add_door(Door::grpc, Workload::distributed, 0);
+  add_door(Door::grpc, Workload::distributed, 1024);
+  add_door(Door::http, Workload::single, 0);
+  add_door(Door::http, Workload::distributed, 0);
+
   for (uint64_t buf : buf_sizes) {
     for (Workload w : {Workload::single, Workload::local}) {
       Budget budget{w == Workload::single ? 50'000'000u : 10'000'000u, 2.0, 1024};
