@@ -20,6 +20,7 @@ packages=(
   nlohmann-json3-dev     # the HTTP door's JSON
   python3-grpcio python3-protobuf  # clients/python and its tests (Debian's /usr/bin/python3)
   curl                   # tests: the HTTP door through curl
+  golang-go golang-google-grpc-dev golang-goprotobuf-dev  # tests: a Go client on the 2016 API (grpc-go)
 )
 
 missing=()

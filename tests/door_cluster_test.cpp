@@ -77,7 +77,7 @@ class DoorCluster : public ::testing::Test {
   std::multimap<uint64_t, std::pair<uint64_t, std::string>> ranges_;
 };
 
-TEST_F(DoorCluster, GrpcCurlAndPythonShareASequenceWithoutADuplicate) {
+TEST_F(DoorCluster, GrpcCurlPythonAndGoShareASequenceWithoutADuplicate) {
   constexpr int rounds = 40;
   std::vector<std::thread> threads;
   // The 2016 API and the v1 API, each on its own node; Current after each grant.
@@ -149,10 +149,32 @@ TEST_F(DoorCluster, GrpcCurlAndPythonShareASequenceWithoutADuplicate) {
       add(id, id + 1, "python");
     }
   });
+  threads.emplace_back([&] {
+    bool ok = false;
+    const std::string out = run(std::string(RRSEQ_GO_CLIENT) + " mixed 40 4 " + grpc_[0] + " " + grpc_[1] + " " +
+                                    grpc_[2] + " 2>&1",
+                                &ok);
+    ASSERT_TRUE(ok) << out;
+    std::istringstream lines(out);
+    uint64_t last = 0;
+    int ids = 0;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("cur ", 0) == 0) {
+        EXPECT_GT(std::stoull(line.substr(4)), last) << "GRPCCurID from Go below an ID it got";
+        continue;
+      }
+      const uint64_t id = std::stoull(line);
+      EXPECT_GT(id, last) << "go";
+      last = id;
+      ++ids;
+      add(id, id + 1, "go");
+    }
+    EXPECT_EQ(ids, 40) << out;
+  });
   for (auto& t : threads) t.join();
   expect_disjoint();
   std::lock_guard lock(mu_);
-  EXPECT_GE(ranges_.size(), size_t{3 * rounds + 60});
+  EXPECT_GE(ranges_.size(), size_t{3 * rounds + 60 + 40});
 }
 
 TEST_F(DoorCluster, AdminCallsNeedTheTokenAndOnlyMoveForward) {
