@@ -1,6 +1,7 @@
 #pragma once
 // A ballot orders proposals for one sequence. It is unique per proposer
-// process: `incarnation` changes at every start of a node (see incarnation.h),
+// process: `incarnation` changes at every start of a node (make_incarnation
+// below; Node::start_incarnation stores it before the node serves),
 // so a restarted node never reissues a ballot it may have used before.
 #include <compare>
 #include <cstdint>

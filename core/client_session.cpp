@@ -2,7 +2,14 @@
 
 #include <algorithm>
 
+#include "core/fnv1a.h"
+
 namespace rrseq {
+namespace {
+// A retry's backoff window doubles with each attempt, this many times at most
+// (retry_backoff_max_us caps it well before).
+constexpr uint32_t retry_backoff_doublings_max = 10;
+}  // namespace
 
 ClientSession::ClientSession(ClientConfig cfg, uint64_t client_id, uint64_t rng_seed)
     : cfg_(std::move(cfg)), client_id_(client_id), rng_(rng_seed) {
@@ -12,9 +19,7 @@ ClientSession::ClientSession(ClientConfig cfg, uint64_t client_id, uint64_t rng_
 }
 
 uint32_t home_server(std::string_view seq, uint32_t servers) {
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a: stable across processes and builds
-  for (char c : seq) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
-  return static_cast<uint32_t>(h % servers);
+  return static_cast<uint32_t>(fnv1a(seq) % servers);  // stable across processes and builds
 }
 
 uint64_t ClientSession::buffered() const {
@@ -23,7 +28,6 @@ uint64_t ClientSession::buffered() const {
   return n;
 }
 
-void ClientSession::discard_buffer() { ranges_.clear(); }
 
 std::optional<uint64_t> ClientSession::take_id(TimeUs now) {
   if (auto r = take_ids(now, 1)) return r->first;
@@ -72,7 +76,7 @@ void ClientSession::send_attempt(TimeUs now) {
   InFlight& f = *in_flight_;
   f.attempts += 1;
   f.waiting = true;
-  f.deadline_us = now + cfg_.request_timeout_us;
+  f.deadline_us = now + cfg_.attempt_timeout_us;
   f.sent_to = server_;
   out_.sends.emplace_back(server_, f.req);
 }
@@ -94,9 +98,8 @@ void ClientSession::back_off(TimeUs now) {
     f.req.may_redirect = true;
   }
   move_to((server_ + 1) % cfg_.servers, now);
-  const uint32_t shift = std::min<uint32_t>(f.attempts, 10);
-  const TimeUs window = std::min(cfg_.retry_backoff_max_us, cfg_.retry_backoff_min_us << shift);
-  f.resend_at_us = now + rng_.between(cfg_.retry_backoff_min_us, std::max(window, cfg_.retry_backoff_min_us));
+  f.resend_at_us = now + rng_.backoff(cfg_.retry_backoff_min_us, cfg_.retry_backoff_min_us,
+                                      std::min(f.attempts, retry_backoff_doublings_max), cfg_.retry_backoff_max_us);
 }
 
 void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) {
@@ -148,6 +151,7 @@ void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) 
     case Status::too_many_sequences:  // sequences are never removed: waiting does not help
     case Status::permission_denied:
       failed_ = true;
+      failed_status_ = r.status;
       error_ = "server refused the request: " + status_text(r.status);
       out_.errors.push_back(error_);
       in_flight_.reset();

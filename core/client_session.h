@@ -45,7 +45,7 @@ struct ClientConfig {
   bool adaptive = false;
   TimeUs adaptive_period_us = 1'000'000;
   uint64_t adaptive_ids_max = 1u << 20;
-  TimeUs request_timeout_us = 300'000;       // no answer by then: retry elsewhere
+  TimeUs attempt_timeout_us = 300'000;       // no answer by then: retry elsewhere
   TimeUs retry_backoff_min_us = 1'000;       // after a refusal (not_ready, overloaded, timeout)
   TimeUs retry_backoff_max_us = 100'000;
 };
@@ -86,11 +86,10 @@ class ClientSession {
   std::optional<TimeUs> next_timer() const;
   ClientOutput take_output();
 
-  // Drops buffered IDs so the next take_id() needs a fresh grant (they become a gap).
-  void discard_buffer();
   uint64_t buffered() const;
-  uint64_t request_size() const { return want(); }
   bool failed() const { return failed_; }
+  // The server's refusal that failed the session (meaningful once failed()).
+  Status failed_status() const { return failed_status_; }
   const std::string& error() const { return error_; }
 
  private:
@@ -125,6 +124,7 @@ class ClientSession {
   uint32_t home_ = 0;    // where rotation starts (the home node under affinity)
   TimeUs left_home_us_ = 0;  // when a retry last moved server_ off home_
   bool failed_ = false;
+  Status failed_status_ = Status::ok;
   std::string error_;
   ClientOutput out_;
 };

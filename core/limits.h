@@ -17,6 +17,7 @@ inline constexpr size_t seq_name_bytes_max = 64;          // [A-Za-z0-9_.-]{1,64
 inline constexpr uint64_t range_ids_max = 1u << 20;       // IDs in one client request
 inline constexpr size_t sequences_max = 4096;             // named sequences per node
 inline constexpr size_t conn_requests_in_flight_max = 64; // unanswered client requests on one connection
+inline constexpr size_t queued_requests_max = 4096;      // client requests queued per node; more get `overloaded`
 inline constexpr uint32_t cluster_nodes_max = 9;          // nodes in one cluster
 inline constexpr size_t log_record_bytes_max = 1u << 16;  // one storage record payload
 // The largest ID a sequence may grant; a sequence whose next ID would pass it is exhausted.

@@ -164,7 +164,7 @@ enum class Status : uint8_t {
   ok = 0,
   not_ready = 1,      // node is rejoining, or has no quorum yet; try another node
   invalid_name = 2,   // sequence name empty, too long, or bad characters
-  invalid_count = 3,  // count 0 or above range_ids_max
+  invalid_count = 3,  // count above range_ids_max
   exhausted = 4,      // the sequence would pass id_max
   overloaded = 5,     // the node's request queue is full; try again or elsewhere
   timeout = 6,        // the node could not reach a quorum in time

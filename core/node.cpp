@@ -175,7 +175,7 @@ void Node::on_client_request(ConnId conn, const ClientRequest& req, TimeUs now) 
   if (req.at_least > id_max) return reply_client(conn, req, Status::exhausted);
   if (phase_ != Phase::serving) return reply_client(conn, req, Status::not_ready);
   if (!acceptor_.can_add_sequence(req.seq)) return reply_client(conn, req, Status::too_many_sequences);
-  if (proposer_.queued() >= cfg_.queued_requests_max) return reply_client(conn, req, Status::overloaded);
+  if (proposer_.queued() >= queued_requests_max) return reply_client(conn, req, Status::overloaded);
   if (auto to = proposer_.redirect_target(req, now)) return reply_client(conn, req, Status::redirect, *to);
   ProposerOutput po;
   proposer_.enqueue(PendingRequest{conn, req, now}, now, po);

@@ -41,7 +41,7 @@ struct NodeConfig {
   // colliding past the 3 s liveness bound (7-node seeds 8963, 12910, ...).
   TimeUs backoff_rtt_cap_us = 1'000'000;
   TimeUs rejoin_retry_us = 50'000;        // resend rejoin requests this often
-  TimeUs request_timeout_us = 1'000'000;  // a queued client request older than this gets `timeout`
+  TimeUs queued_request_timeout_us = 1'000'000;  // a client request queued longer than this gets `timeout`
   // A request for a sequence whose latest accept here came from another node
   // this recently, with no other node's prepare above it since, is redirected
   // there rather than start a round that preempts that node. Clients wander
@@ -49,7 +49,6 @@ struct NodeConfig {
   // without this several nodes duel for one sequence (7 nodes, slow syncs:
   // seeds 2688, 4059, 8507, 12162, 16544, 18094 got no grant for 3 s).
   TimeUs leader_hint_us = 1'000'000;
-  size_t queued_requests_max = 4096;      // per node; more gets `overloaded`
 };
 
 inline uint32_t majority(uint32_t n) { return n / 2 + 1; }

@@ -6,6 +6,11 @@
 #include "core/limits.h"
 
 namespace rrseq {
+namespace {
+// The conflict backoff window doubles with each failed round in a row, this
+// many times at most (the window's maximum caps it first).
+constexpr uint32_t conflict_backoff_doublings_max = 16;
+}  // namespace
 
 void Proposer::broadcast(const Message& m, ProposerOutput& out) {
   for (uint32_t n = 0; n < cfg_.nodes; ++n) out.sends.push_back(PeerSend{n, m});
@@ -295,14 +300,12 @@ void Proposer::fail_round(Seq& s, TimeUs now) {
   queued_ += r.batch.size() - keep;
   s.round.reset();
   s.fast.reset();
-  s.conflicts = std::min<uint32_t>(s.conflicts + 1, 16);
+  s.conflicts = std::min(s.conflicts + 1, conflict_backoff_doublings_max);
   // The window grows with the time a phase takes: where a round lasts longer
   // than the configured maximum (slow fsync), rivals would otherwise collide for ever (G4).
   const TimeUs window_max = std::max(
       cfg_.backoff_max_us, std::min(cfg_.backoff_rtt_factor * srtt_us_, cfg_.backoff_rtt_cap_us));
-  const TimeUs window =
-      std::min<TimeUs>(window_max, (cfg_.backoff_min_us + srtt_us_) << std::min<uint32_t>(s.conflicts, 16));
-  s.not_before_us = now + rng_.between(cfg_.backoff_min_us, std::max(window, cfg_.backoff_min_us));
+  s.not_before_us = now + rng_.backoff(cfg_.backoff_min_us, cfg_.backoff_min_us + srtt_us_, s.conflicts, window_max);
 }
 
 void Proposer::redirect_queue(Seq& s, const Ballot& winner, ProposerOutput& out) {
@@ -329,11 +332,11 @@ void Proposer::on_timer(TimeUs now, ProposerOutput& out) {
       rto_us_ = std::min(std::max(cfg_.round_timeout_us, cfg_.round_timeout_max_us), 2 * round_timeout_us());
       fail_round(s, now);
     }
-    if (s.orphan && !s.round && now >= s.orphan->batch.front().arrived_us + cfg_.request_timeout_us) {
+    if (s.orphan && !s.round && now >= s.orphan->batch.front().arrived_us + cfg_.queued_request_timeout_us) {
       for (auto& p : s.orphan->batch) out.answers.push_back(ClientAnswer{std::move(p), Status::timeout});
       s.orphan.reset();
     }
-    while (!s.queue.empty() && now >= s.queue.front().arrived_us + cfg_.request_timeout_us) {
+    while (!s.queue.empty() && now >= s.queue.front().arrived_us + cfg_.queued_request_timeout_us) {
       out.answers.push_back(ClientAnswer{std::move(s.queue.front()), Status::timeout});
       s.queue.pop_front();
       --queued_;
@@ -353,7 +356,7 @@ std::optional<TimeUs> Proposer::next_timer() const {
       if (!s.round) consider(s.not_before_us);
     }
     if (!s.queue.empty()) {
-      consider(s.queue.front().arrived_us + cfg_.request_timeout_us);
+      consider(s.queue.front().arrived_us + cfg_.queued_request_timeout_us);
     }
   }
   return t;

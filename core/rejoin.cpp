@@ -3,12 +3,17 @@
 #include <algorithm>
 
 namespace rrseq {
+namespace {
+// Attempt ids start at a random point below 2^48, so the ++attempt_ of a
+// rejoin never wraps, and answers meant for an earlier life of this node are
+// not mistaken for answers to this one.
+constexpr unsigned attempt_start_drop_bits = 16;
+uint64_t first_attempt_id(Rng& rng) { return rng.next() >> attempt_start_drop_bits; }
+}  // namespace
 
 Rejoin::Rejoin(const NodeConfig& cfg, uint64_t nonce, Rng& rng, TimeUs now, std::vector<PeerSend>& out)
     : cfg_(cfg), nonce_(nonce), oks_needed_(others_majority()) {
-  // Attempt ids start at a random point so answers meant for an earlier life of
-  // this node are not mistaken for answers to this one.
-  first_attempt_ = attempt_ = rng.next() >> 16;
+  first_attempt_ = attempt_ = first_attempt_id(rng);
   resend_at_us_ = now + cfg_.rejoin_retry_us;
   send_step(out);
 }
@@ -16,7 +21,7 @@ Rejoin::Rejoin(const NodeConfig& cfg, uint64_t nonce, Rng& rng, TimeUs now, std:
 Rejoin::Rejoin(const NodeConfig& cfg, uint64_t nonce, Rng& rng, TimeUs now, const Reepoch& to,
                std::vector<PeerSend>& out)
     : cfg_(cfg), nonce_(nonce), oks_needed_(cfg.nodes - others_majority()), aware_(true), epoch_(to.epoch) {
-  first_attempt_ = attempt_ = rng.next() >> 16;
+  first_attempt_ = attempt_ = first_attempt_id(rng);
   resend_at_us_ = now + cfg_.rejoin_retry_us;
   start_fence(to.round, out);
 }
@@ -94,7 +99,7 @@ std::optional<RejoinOutcome> Rejoin::decide(std::vector<PeerSend>& out) {
 void Rejoin::start_fence(uint64_t round, std::vector<PeerSend>& out) {
   step_ = Step::fence;
   ++attempt_;
-  fence_ = Ballot{round, cfg_.self, (uint64_t{epoch_} << 32)};
+  fence_ = Ballot{round, cfg_.self, make_incarnation(epoch_, 0)};  // the new epoch, boot 0
   fence_oks_.clear();
   fence_nacks_.clear();
   refused_round_ = 0;
@@ -141,11 +146,6 @@ std::optional<RejoinOutcome> Rejoin::on_fence_reply(uint32_t from, const FenceRe
     }
   }
   return o;
-}
-
-std::string Rejoin::describe() const {
-  return step_ == Step::epoch ? "asking peers for an epoch"
-                              : "fencing peers with ballot " + fence_.str();
 }
 
 }  // namespace rrseq

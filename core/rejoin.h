@@ -106,7 +106,6 @@ class Rejoin {
   // This node has heard from a peer with state (a cluster exists).
   bool aware() const { return aware_; }
   void note_cluster_exists() { aware_ = true; }
-  std::string describe() const;
   // The epoch being fenced (zero while still asking for one).
   uint32_t fencing_epoch() const { return step_ == Step::fence ? epoch_ : 0; }
 

@@ -2,8 +2,11 @@
 // Small seeded PRNG (xoshiro256**, seeded by splitmix64). Used by the core for
 // jitter and by the simulator for every random choice; never seeded from a clock
 // inside the simulator.
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
+
+#include "core/fnv1a.h"
 
 namespace rrseq {
 
@@ -25,9 +28,7 @@ class Rng {
   }
   // A child stream for one subsystem: same parent seed and label, same stream.
   static Rng derive(uint64_t seed, std::string_view label, uint64_t index = 0) {
-    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over the label
-    for (char c : label) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
-    uint64_t x = seed ^ h ^ (index * 0x9e3779b97f4a7c15ull);
+    uint64_t x = seed ^ fnv1a(label) ^ (index * 0x9e3779b97f4a7c15ull);
     return Rng(splitmix64(x));
   }
 
@@ -48,6 +49,12 @@ class Rng {
   uint64_t between(uint64_t lo, uint64_t hi) { return lo + below(hi - lo + 1); }
   // True with probability per_million / 1e6.
   bool chance_ppm(uint32_t per_million) { return below(1000000) < per_million; }
+  // Jittered exponential backoff: uniform in [min, window], the window being
+  // `base` doubled `doublings` times, at most `cap` and at least `min`.
+  uint64_t backoff(uint64_t min, uint64_t base, uint32_t doublings, uint64_t cap) {
+    const uint64_t window = std::min(cap, base << doublings);
+    return between(min, std::max(window, min));
+  }
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

@@ -1,4 +1,4 @@
-// Checks what clients saw against the contract (DESIGN.md section 2).
+// Checks what clients saw against the contract (README.md, "Guarantees").
 // Every check is O(n log n) in the number of records, so a long run stays cheap.
 #include "harness/checker.h"
 

@@ -1,5 +1,5 @@
 #pragma once
-// Checks a History against the contract (DESIGN.md section 2):
+// Checks a History against the contract (README.md, "Guarantees"):
 //   G1 unique      no ID in two grants
 //   G2 per-client  each client's consumed IDs strictly increase (across its restarts)
 //   G3 real time   a grant received before another was first sent lies entirely below it;

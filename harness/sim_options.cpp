@@ -320,7 +320,7 @@ void add_stray_fence(Scenario& s, Rng& rng, TimeUs span) {
   }
   s.faults.push_back({t2 + rng.between(restart_min_us, aimed_restart_max_us), FaultKind::restart, w, 0});
   // p's request has timed out by now; its client asks again, with w back in reach.
-  const TimeUs t3 = std::max(t2, t0 + aimed_request_lead_max_us + NodeConfig{}.request_timeout_us) +
+  const TimeUs t3 = std::max(t2, t0 + aimed_request_lead_max_us + NodeConfig{}.queued_request_timeout_us) +
                     rng.between(stray_rejoin_min_us, stray_rejoin_max_us);
   lift(t3, w, p);
   lift(t3, p, w);

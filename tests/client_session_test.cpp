@@ -17,7 +17,7 @@ ClientConfig config(uint64_t buf, uint32_t servers = 3) {
 // A 100 us request timeout and a fixed 10 us backoff, for retry tests.
 ClientConfig quick_retries() {
   ClientConfig c = config(0);
-  c.request_timeout_us = 100;
+  c.attempt_timeout_us = 100;
   c.retry_backoff_min_us = 10;
   c.retry_backoff_max_us = 10;
   return c;
@@ -211,7 +211,7 @@ TEST(ClientSession, ALostConnectionMovesTheRequestOnWithoutWaitingItsTimeout) {
   s.on_connection_lost((req.first + 2) % 3, 1);  // another server's connection: nothing changes
   EXPECT_EQ(*s.next_timer(), 300'000u);
   s.on_connection_lost(req.first, 1);
-  ASSERT_LT(*s.next_timer(), 300'000u) << "backs off briefly instead of waiting out request_timeout_us";
+  ASSERT_LT(*s.next_timer(), 300'000u) << "backs off briefly instead of waiting out attempt_timeout_us";
   s.on_timer(*s.next_timer());
   auto again = s.take_output().sends.at(0);
   EXPECT_EQ(again.first, (req.first + 1) % 3);

@@ -270,6 +270,7 @@ TEST_F(ClusterTest, ClientOfAnotherClusterGetsAnError) {
   ASSERT_TRUE(c) << error;
   NextResult r = c->next();
   EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.kind, NextError::unavailable);
   EXPECT_NE(r.error.find("no ID within 500 ms"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("not-this-one"), std::string::npos) << r.error;
 }
@@ -283,7 +284,44 @@ TEST_F(ClusterTest, NextAfterCloseFailsAndCloseIsIdempotent) {
   c->close();
   NextResult r = c->next();
   EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.kind, NextError::closed);
+  EXPECT_FALSE(r.retryable());
   EXPECT_NE(r.error.find("closed"), std::string::npos) << r.error;
+}
+
+// close() while other threads are inside next(), buffered and not: every call
+// returns (an ID, or kind `closed`), IDs stay increasing per thread, and
+// close() returns while they run.
+TEST_F(ClusterTest, CloseRacingNextEndsEveryCallCleanly) {
+  start(3);
+  for (uint64_t buffer : {0u, 16u}) {
+    auto c = client("racing" + std::to_string(buffer), buffer);
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->next().ok());
+    constexpr int threads_n = 8;
+    std::atomic<int> closed_seen{0}, other_errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < threads_n; ++t) {
+      threads.emplace_back([&] {
+        uint64_t last = 0;
+        while (true) {
+          NextResult r = c->next();
+          if (!r.ok()) {
+            (r.kind == NextError::closed ? closed_seen : other_errors)++;
+            return;
+          }
+          EXPECT_GT(r.id, last);
+          last = r.id;
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    c->close();
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(closed_seen.load(), threads_n) << "buffer " << buffer;
+    EXPECT_EQ(other_errors.load(), 0) << "buffer " << buffer;
+    EXPECT_EQ(c->next().kind, NextError::closed);
+  }
 }
 
 // Loopback ports nothing listens on: bound by the OS (never listened on), then released.
@@ -304,6 +342,8 @@ TEST(ClientErrors, UnreachableClusterGivesAClearErrorWithinTheDeadline) {
   ASSERT_TRUE(c) << error;
   NextResult r = c->next();
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.kind, NextError::unavailable);
+  EXPECT_TRUE(r.retryable());
   EXPECT_NE(r.error.find("no ID within 500 ms"), std::string::npos) << r.error;
   for (const auto& a : o.servers) EXPECT_NE(r.error.find(a), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("refused"), std::string::npos) << r.error;

@@ -207,6 +207,8 @@ TEST_F(LimitsTest, ASequencePastTheLimitIsRefusedByNameAndOldOnesServe) {
   ASSERT_TRUE(c) << error;
   NextResult refused = c->next();
   EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(refused.kind, NextError::too_many_sequences);
+  EXPECT_FALSE(refused.retryable());
   EXPECT_NE(refused.error.find("too_many_sequences"), std::string::npos) << refused.error;
   EXPECT_NE(refused.error.find("sequences_max, 4096"), std::string::npos) << refused.error;
   expect_ids(servers_, "seq7");

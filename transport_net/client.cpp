@@ -84,13 +84,23 @@ std::optional<std::string> check_options(const ClientOptions& o, std::vector<Add
   return std::nullopt;
 }
 
+// What a refusal that fails the session means to a program.
+NextError refusal_kind(Status s) {
+  switch (s) {
+    case Status::invalid_name: return NextError::invalid_sequence;
+    case Status::exhausted: return NextError::exhausted;
+    case Status::too_many_sequences: return NextError::too_many_sequences;
+    default: return NextError::refused;
+  }
+}
+
 class NetClient final : public Client {
  public:
   NetClient(const ClientOptions& o, std::vector<Address> servers)
       : options_(o),
         client_id_(random_u64()),
         start_(Clock::now()),
-        request_timeout_us_(static_cast<TimeUs>(o.request_timeout.count()) * 1000),
+        attempt_timeout_us_(static_cast<TimeUs>(o.request_timeout.count()) * 1000),
         session_(session_config(o, servers.size()), client_id_, random_u64()),
         work_(asio::make_work_guard(io_)),
         timer_(io_) {
@@ -137,7 +147,7 @@ class NetClient final : public Client {
     c.seq = o.sequence;
     c.buf_size = o.buffer_size;
     c.servers = static_cast<uint32_t>(servers);
-    c.request_timeout_us = static_cast<TimeUs>(o.request_timeout.count()) * 1000;  // as request_timeout_us_
+    c.attempt_timeout_us = static_cast<TimeUs>(o.request_timeout.count()) * 1000;  // as attempt_timeout_us_
     c.affinity = o.affinity;
     c.follow_redirects = o.affinity;  // then the list is sorted: server i is node i (check_options)
     c.adaptive = o.adaptive;
@@ -170,7 +180,7 @@ class NetClient final : public Client {
   const ClientOptions options_;
   const uint64_t client_id_;
   const Clock::time_point start_;
-  const TimeUs request_timeout_us_;
+  const TimeUs attempt_timeout_us_;
 
   // The window: IDs [window_next_, window_end_) are granted and not yet handed
   // out. Both only grow (ranges granted to one client increase), so a claim
@@ -215,7 +225,7 @@ void NetClient::lease(uint64_t from, uint64_t to) {
 }
 
 NextResult NetClient::next() {
-  if (closed_flag_.load(std::memory_order_relaxed)) return NextResult{0, "client is closed"};
+  if (closed_flag_.load(std::memory_order_relaxed)) return NextResult{0, "client is closed", NextError::closed};
   if (auto id = claim()) return NextResult{*id, {}};
   const auto deadline = Clock::now() + options_.deadline;
   std::unique_lock lock(mu_);
@@ -236,8 +246,11 @@ NextResult NetClient::next_locked(std::unique_lock<std::mutex>& lock, Clock::tim
     return range->first;
   };
   while (true) {
-    if (closed_) return NextResult{0, "client is closed"};
-    if (session_.failed()) return NextResult{0, "sequence '" + options_.sequence + "': " + session_.error()};
+    if (closed_) return NextResult{0, "client is closed", NextError::closed};
+    if (session_.failed()) {
+      return NextResult{0, "sequence '" + options_.sequence + "': " + session_.error(),
+                        refusal_kind(session_.failed_status())};
+    }
     const TimeUs now = now_us();
     std::optional<uint64_t> id = take(now);
     ClientOutput out = session_.take_output();
@@ -255,7 +268,7 @@ NextResult NetClient::next_locked(std::unique_lock<std::mutex>& lock, Clock::tim
       if (sending && !driving_) drive(lock, std::nullopt);  // the prefetch leaves now
       return NextResult{*id, {}};
     }
-    if (Clock::now() >= deadline) return NextResult{0, give_up_message()};
+    if (Clock::now() >= deadline) return NextResult{0, give_up_message(), NextError::unavailable};
     if (!driving_) {
       drive(lock, deadline);
     } else {
@@ -340,7 +353,7 @@ void NetClient::on_timer_fired(uint64_t gen) {
   if (closed_ || gen != timer_gen_) return;
   timer_at_.reset();
   const TimeUs now = now_us();
-  if (pending_.active && now >= pending_.sent_us + request_timeout_us_) {
+  if (pending_.active && now >= pending_.sent_us + attempt_timeout_us_) {
     slots_[pending_.server].last_error =
         "no answer within " + std::to_string(options_.request_timeout.count()) + " ms (request_timeout)";
     pending_.active = false;

@@ -5,16 +5,13 @@
 #include <cstdint>
 #include <string>
 
+#include "core/fnv1a.h"
 #include "core/messages.h"
 
 namespace rrseq {
 
 // Cluster identity: a hash of the cluster name every node and client is given.
-inline uint64_t cluster_id(const std::string& name) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : name) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
-  return h;
-}
+inline uint64_t cluster_id(const std::string& name) { return fnv1a(name); }
 
 // The frames that set a connection up (Hello, then peer authentication); the node never sees them.
 inline bool is_handshake_message(const Message& m) {

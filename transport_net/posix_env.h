@@ -33,8 +33,8 @@ class PosixEnv final : public Env {
   Result truncate(const std::string& path, uint64_t size) override;
   Result rename(const std::string& from, const std::string& to) override;
   Result remove(const std::string& path) override;
-  // mkdir of one level (mode 0755); fine if it already is a directory, an
-  // error if something else is at `path`.
+  // mkdir -p (mode 0755): parents too; fine if it already is a directory, an
+  // error if something else is at `path` or at a parent.
   Result create_dir(const std::string& path) override;
   Result sync_dir(const std::string& dir) override;
 };

@@ -9,6 +9,7 @@
 
 #include "core/client_session.h"
 #include "core/codec.h"
+#include "core/fnv1a.h"
 #include "core/invariant.h"
 #include "core/node_host.h"
 #include "core/rng.h"
@@ -239,13 +240,15 @@ class World {
   }
 
   void hash_mix(uint64_t v) {
-    for (int i = 0; i < 8; ++i) hash_ = (hash_ ^ ((v >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+    char bytes[8];
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    hash_ = fnv1a(std::string_view(bytes, sizeof bytes), hash_);
   }
   void hash_event(const Event& e) {
     hash_mix(e.at);
     hash_mix(static_cast<uint64_t>(e.type) | (uint64_t{e.target} << 8) | (uint64_t{e.from} << 40));
     hash_mix(e.arg);
-    for (char ch : e.bytes) hash_ = (hash_ ^ static_cast<uint8_t>(ch)) * 0x100000001b3ull;
+    hash_ = fnv1a(e.bytes, hash_);
     result_.trace_hash = hash_;
   }
   void trace(const std::string& line) {
@@ -1251,7 +1254,7 @@ class World {
   bool founded_ = false;  // some node has served: the cluster exists
   TimeUs now_ = 0;
   bool time_reported_ = false;
-  uint64_t hash_ = 0xcbf29ce484222325ull;
+  uint64_t hash_ = fnv1a_offset;
   WorldResult result_;
 };
 

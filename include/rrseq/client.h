@@ -40,22 +40,45 @@ struct ClientOptions {
   uint64_t adaptive_ids_max = 1u << 20;
 };
 
+// Why next() returned no ID, for a program to act on; `error` says it for people.
+enum class NextError : uint8_t {
+  none = 0,
+  // Passing: no quorum answered within the deadline (nodes down, cut off,
+  // overloaded). The same call may succeed later.
+  unavailable,
+  // Permanent: this Client fails every later call the same way.
+  closed,              // close() was called
+  invalid_sequence,    // the servers refuse the name
+  exhausted,           // the sequence reached 2^64 - 1
+  too_many_sequences,  // the servers hold as many sequences as they may
+  refused,             // another refusal (a count over the limit, no permission)
+};
+
 struct NextResult {
-  uint64_t id = 0;    // 0: no ID (see error)
-  std::string error;  // e.g. "no quorum answered within 5000 ms (tried ...)"
+  uint64_t id = 0;    // 0: no ID (see kind and error)
+  std::string error;  // e.g. "no ID within 5000 ms: no quorum answered (servers ...)"
+  NextError kind = NextError::none;
   bool ok() const { return id != 0; }
+  // The call may succeed if made again (only `unavailable`).
+  bool retryable() const { return kind == NextError::unavailable; }
 };
 
 class Client {
  public:
-  // Checks the options; connections are made on demand, by next(). Returns null with `error` set when the options are invalid.
+  // Checks the options and returns the client; it makes no connection (next()
+  // connects on demand). Null, with `error` set, when an option is invalid.
   static std::unique_ptr<Client> connect(const ClientOptions& options, std::string* error);
+  // Closes (see close()). Destroy a Client only once no next() runs on it.
   virtual ~Client() = default;
 
   // Blocks until an ID is available or the deadline passes. Thread-safe; from
-  // a buffered range it costs one compare-and-swap and takes no lock.
+  // a buffered range it costs one compare-and-swap and takes no lock. Never
+  // throws: every failure is a NextResult with kind and error set.
   virtual NextResult next() = 0;
-  // Closes the connections; later next() calls return an error. Idempotent.
+  // Closes the connections and returns once no call is doing network work.
+  // next() calls waiting in other threads return at once with kind `closed`;
+  // one racing close() may still get an ID from the range already leased.
+  // Every later next() returns `closed`. Idempotent, thread-safe, never throws.
   virtual void close() = 0;
 };
 
