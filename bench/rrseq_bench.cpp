@@ -72,15 +72,11 @@ double time_scale = 1.0;                   // --time_scale
 
 struct ClusterKnobs {
   bool durable = false;
-  bool combine = true;    // ServerConfig::combine
-  bool fast_path = true;  // ServerConfig::fast_path
-  bool group_commit = true;  // ServerConfig::group_commit
-  bool doors = false;        // every node also serves --grpc and --http
+  bool doors = false;  // every node also serves --grpc and --http
+  SpeedUps speedups;   // ServerConfig::speedups
 
   void apply(ServerConfig& cfg) const {
-    cfg.combine = combine;
-    cfg.fast_path = fast_path;
-    cfg.group_commit = group_commit;
+    cfg.speedups = speedups;
     if (doors) {
       cfg.grpc = must_parse("127.0.0.1:0");
       cfg.http = must_parse("127.0.0.1:0");
@@ -89,9 +85,9 @@ struct ClusterKnobs {
   std::string label() const {
     std::string s = durable ? "durable" : "memory";
     if (doors) s += "+doors";
-    if (!combine) s += "+nocombine";
-    if (!fast_path) s += "+nofastpath";
-    if (!group_commit) s += "+nogroupcommit";
+    if (!speedups.combine) s += "+nocombine";
+    if (!speedups.fast_path) s += "+nofastpath";
+    if (!speedups.group_commit) s += "+nogroupcommit";
     return s;
   }
 };
@@ -552,10 +548,10 @@ void register_all() {
                              {Workload::distributed, 0, true}};
   for (const Row& r : target_rows) {
     const ClientKnobs client{.buffer_size = r.buf};
-    add(r.w, ClusterKnobs{.durable = r.durable, .combine = false}, client);
-    add(r.w, ClusterKnobs{.durable = r.durable, .fast_path = false}, client);
+    add(r.w, ClusterKnobs{.durable = r.durable, .speedups = {.combine = false}}, client);
+    add(r.w, ClusterKnobs{.durable = r.durable, .speedups = {.fast_path = false}}, client);
     add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .affinity = false});
-    if (r.durable) add(r.w, ClusterKnobs{.durable = true, .group_commit = false}, client);
+    if (r.durable) add(r.w, ClusterKnobs{.durable = true, .speedups = {.group_commit = false}}, client);
     if (r.buf > 0) add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .adaptive = true});
   }
   // The doors, and the native rows they must not slow, on one cluster.

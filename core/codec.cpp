@@ -8,28 +8,17 @@
 #include <utility>
 
 #include "core/bytes.h"
-#include "core/invariant.h"
 #include "core/crc32c.h"
+#include "core/invariant.h"
 #include "core/limits.h"
+#include "core/schema.h"
 
 namespace rrseq {
-namespace {
 
-constexpr size_t body_bytes_max = frame_bytes_max - frame_header_bytes;
-constexpr size_t crc_offset = 6;  // in the header: version, type, body_len, crc
-
-template <typename T, typename U>
-concept Is = std::same_as<std::remove_const_t<T>, U>;
-
-// The body layout, written once per struct and walked by every archive below
-// (Writer, Reader, MinSize). Every std::string on the wire is a sequence name.
+// The body of each message (schema.h); Ballot and SeqState are shared with the log.
 // clang-format off
-void fields(auto& ar, Is<Ballot> auto& b) { ar(b.round); ar(b.node); ar(b.incarnation); }
-void fields(auto& ar, Is<SeqState> auto& s) {
-  ar(s.seq); ar(s.promised); ar(s.accepted); ar(s.value);
-}
-void fields(auto& ar, Is<Voter> auto& v) { ar(v.node); ar(v.epoch); }
-void fields(auto& ar, Is<PeerEpoch> auto& e) { ar(e.node); ar(e.seen); ar(e.live); }
+void fields(auto& ar, Is<Voter> auto& v) { ar.node(v.node); ar(v.epoch); }
+void fields(auto& ar, Is<PeerEpoch> auto& e) { ar.node(e.node); ar(e.seen); ar(e.live); }
 void fields(auto& ar, Is<Prepare> auto& m) { ar(m.seq); ar(m.ballot); }
 void fields(auto& ar, Is<Promise> auto& m) {
   ar(m.seq); ar(m.ballot); ar(m.ok); ar(m.promised); ar(m.accepted); ar(m.value); ar(m.epoch);
@@ -59,176 +48,17 @@ void fields(auto& ar, Is<ClientRequest> auto& m) {
   ar(m.client); ar(m.request); ar(m.seq); ar.id_count(m.count); ar(m.may_redirect); ar(m.at_least);
 }
 void fields(auto& ar, Is<ClientReply> auto& m) {
-  ar(m.client); ar(m.request); ar(m.status); ar(m.from); ar(m.to); ar(m.redirect_to);
+  ar(m.client); ar(m.request); ar(m.status); ar(m.from); ar(m.to); ar.node(m.redirect_to);
 }
-void fields(auto& ar, Is<Hello> auto& m) { ar(m.role); ar(m.node); ar(m.nodes); ar(m.cluster); }
+void fields(auto& ar, Is<Hello> auto& m) { ar(m.role); ar.node(m.node); ar(m.nodes); ar(m.cluster); }
 void fields(auto& ar, Is<AuthChallenge> auto& m) { ar(m.nonce); }
 void fields(auto& ar, Is<AuthProof> auto& m) { ar(m.mac); }
 // clang-format on
 
-constexpr uint8_t status_max = static_cast<uint8_t>(status_last);
+namespace {
 
-class Writer {
- public:
-  explicit Writer(std::string& out) : w_(out) {}
-  void operator()(uint64_t v) { w_.put_u64(v); }
-  void operator()(uint32_t v) { w_.put_u32(v); }
-  void operator()(bool v) { w_.put_u8(v ? 1 : 0); }
-  void operator()(Status v) { w_.put_u8(static_cast<uint8_t>(v)); }
-  void operator()(const std::string& name) {
-    RRSEQ_INVARIANT(valid_seq_name(name), "only valid names are encoded");
-    w_.put_string(name);
-  }
-  void operator()(const AuthBytes& b) {
-    for (uint8_t x : b) w_.put_u8(x);
-  }
-  template <typename T>
-  void operator()(const std::vector<T>& items, [[maybe_unused]] size_t count_max) {
-    RRSEQ_INVARIANT(items.size() <= count_max, "vectors on the wire stay within their limit");
-    w_.put_u32(static_cast<uint32_t>(items.size()));
-    for (const T& item : items) (*this)(item);
-  }
-  template <typename T>
-  requires std::is_class_v<T>
-  void operator()(const T& x) { fields(*this, x); }
-  void id_count(uint64_t n) {
-    RRSEQ_INVARIANT(n <= range_ids_max, "request counts on the wire are valid");
-    w_.put_u64(n);
-  }
-
- private:
-  ByteWriter w_;
-};
-
-// The fewest bytes a T can take on the wire; bounds a vector count by the bytes present.
-class MinSize {
- public:
-  size_t bytes = 0;
-  void operator()(uint64_t) { bytes += 8; }
-  void operator()(uint32_t) { bytes += 4; }
-  void operator()(bool) { bytes += 1; }
-  void operator()(Status) { bytes += 1; }
-  void operator()(const std::string&) { bytes += 2 + 1; }  // a valid name has a byte at least
-  void operator()(const AuthBytes& b) { bytes += b.size(); }
-  template <typename T>
-  void operator()(const std::vector<T>&, size_t) {
-    bytes += 4;
-  }
-  template <typename T>
-  requires std::is_class_v<T>
-  void operator()(const T& x) { fields(*this, x); }
-  void id_count(uint64_t) { bytes += 8; }
-};
-
-template <typename T>
-size_t min_bytes() {
-  MinSize size;
-  size(T{});
-  return size.bytes;
-}
-
-bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == '-';
-}
-
-std::string name_problem(std::string_view name) {
-  if (name.empty()) return "empty sequence name";
-  if (name.size() > seq_name_bytes_max) {
-    return "sequence name too long (" + std::to_string(name.size()) + " > " +
-           std::to_string(seq_name_bytes_max) + ")";
-  }
-  const auto bad = std::find_if_not(name.begin(), name.end(), is_name_char);
-  return "sequence name has invalid byte " + std::to_string(static_cast<uint8_t>(*bad)) + " at " +
-         std::to_string(bad - name.begin());
-}
-
-// Reads fields until the first problem, which it keeps with its offset; after
-// that every read is a no-op, so `fields` needs no error plumbing.
-class Reader {
- public:
-  explicit Reader(std::span<const uint8_t> body) : r_(body) {}
-  const std::optional<std::string>& error() const { return error_; }
-
-  void operator()(uint64_t& v) { get(&ByteReader::get_u64, v, "u64"); }
-  void operator()(uint32_t& v) { get(&ByteReader::get_u32, v, "u32"); }
-  void operator()(bool& v) {
-    uint8_t b = 0;
-    if (!get(&ByteReader::get_u8, b, "bool")) return;
-    if (b > 1) return fail(r_.offset() - 1, "bool is " + std::to_string(b) + ", not 0 or 1");
-    v = b == 1;
-  }
-  void operator()(Status& v) {
-    uint8_t b = 0;
-    if (!get(&ByteReader::get_u8, b, "status")) return;
-    if (b > status_max) return fail(r_.offset() - 1, "unknown status " + std::to_string(b));
-    v = static_cast<Status>(b);
-  }
-  void operator()(std::string& name) {
-    const size_t at = r_.offset();
-    if (error_) return;
-    if (!r_.get_string(&name)) return truncated(at, "string");
-    if (!valid_seq_name(name)) fail(at, name_problem(name));
-  }
-  void operator()(AuthBytes& b) {
-    const size_t at = r_.offset();
-    if (error_) return;
-    std::string raw;
-    if (!r_.get_bytes(b.size(), &raw)) return truncated(at, "auth bytes");
-    std::copy(raw.begin(), raw.end(), b.begin());
-  }
-  template <typename T>
-  void operator()(std::vector<T>& items, size_t count_max) {
-    const size_t at = r_.offset();
-    uint32_t n = 0;
-    if (!get(&ByteReader::get_u32, n, "vector count")) return;
-    if (n > count_max) {
-      return fail(at,
-                  "vector count " + std::to_string(n) + " over limit " + std::to_string(count_max));
-    }
-    const uint64_t need = uint64_t{n} * min_bytes<T>();
-    if (need > r_.remaining()) {
-      return fail(at, "vector count " + std::to_string(n) + " needs at least " +
-                          std::to_string(need) + " bytes, " + std::to_string(r_.remaining()) +
-                          " left");
-    }
-    items.resize(n);
-    for (T& item : items) (*this)(item);
-  }
-  template <typename T>
-  requires std::is_class_v<T>
-  void operator()(T& x) { fields(*this, x); }
-  void id_count(uint64_t& n) {
-    if (!get(&ByteReader::get_u64, n, "count")) return;
-    if (n > range_ids_max) {  // 0: a Current or an Advance
-      fail(r_.offset() - 8,
-           "count " + std::to_string(n) + " not in 0.." + std::to_string(range_ids_max));
-    }
-  }
-  void finish() {
-    if (!error_ && !r_.done())
-      fail(r_.offset(), std::to_string(r_.remaining()) + " trailing bytes");
-  }
-
- private:
-  template <typename T>
-  bool get(bool (ByteReader::*read)(T*), T& v, const char* what) {
-    if (error_) return false;
-    const size_t at = r_.offset();
-    if ((r_.*read)(&v)) return true;
-    truncated(at, what);
-    return false;
-  }
-  void truncated(size_t at, const char* what) {
-    fail(at,
-         std::string("truncated ") + what + " (" + std::to_string(r_.remaining()) + " bytes left)");
-  }
-  void fail(size_t at, std::string what) {
-    if (!error_) error_ = "body offset " + std::to_string(at) + ": " + std::move(what);
-  }
-  ByteReader r_;
-  std::optional<std::string> error_;
-};
+constexpr size_t body_bytes_max = frame_bytes_max - frame_header_bytes;
+constexpr size_t crc_offset = 6;  // in the header: version, type, body_len, crc
 
 struct Header {
   uint8_t type = 0;
@@ -272,24 +102,12 @@ uint32_t frame_crc(uint8_t version, uint8_t type, const uint8_t* body, size_t n)
   return crc32c::extend(crc32c::value(head, 2), body, n);
 }
 
-template <size_t... I>
-Message default_message(size_t type, std::index_sequence<I...>) {
-  Message m;
-  ((type == I ? void(m.emplace<I>()) : void()), ...);
-  return m;
-}
-
 }  // namespace
-
-bool valid_seq_name(std::string_view name) {
-  return !name.empty() && name.size() <= seq_name_bytes_max &&
-         std::all_of(name.begin(), name.end(), is_name_char);
-}
 
 void encode_frame(const Message& m, std::string& out) {
   const size_t start = out.size();
   out.append(frame_header_bytes, '\0');
-  Writer body(out);
+  SchemaWriter body(out);
   std::visit([&body](const auto& x) { body(x); }, m);
   const size_t body_len = out.size() - start - frame_header_bytes;
   RRSEQ_INVARIANT(body_len <= body_bytes_max, "frames stay within the frame limit");
@@ -333,8 +151,8 @@ DecodeResult decode_frame(std::span<const uint8_t> frame) {
         "header offset " + std::to_string(crc_offset) + ": checksum mismatch (stored " +
         std::to_string(crc32c::unmask(h.masked_crc)) + ", frame has " + std::to_string(crc) + ")"};
   }
-  Message m = default_message(h.type, std::make_index_sequence<std::variant_size_v<Message>>{});
-  Reader reader(body);
+  Message m = variant_at<Message>(h.type);
+  SchemaReader reader(body, "body");
   std::visit([&reader](auto& x) { reader(x); }, m);
   reader.finish();
   if (reader.error()) return DecodeError{*reader.error()};

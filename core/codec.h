@@ -6,15 +6,15 @@
 //   u8  type      (index of the alternative in Message)
 //   u32 body_len  little-endian, header + body <= frame_bytes_max
 //   u32 crc32c    of version, type and body, masked (see crc32c.h)
-// Integers in the body are little-endian fixed width; strings are u16 length +
-// bytes; vectors are u32 count + items; AuthBytes are their 32 raw bytes.
-// Every length is checked against limits.h before anything is allocated.
+// The body is laid out by each message's schema (schema.h, codec.cpp), which
+// checks every length against limits.h before anything is allocated.
 #include <cstdint>
 #include <span>
 #include <string>
 #include <variant>
 
 #include "core/messages.h"
+#include "core/seq_name.h"
 
 namespace rrseq {
 
@@ -33,8 +33,5 @@ DecodeResult decode_frame(std::span<const uint8_t> frame);
 // For stream readers: given at least frame_header_bytes, checks the header
 // and returns the body length that follows, or an error.
 std::variant<uint32_t, DecodeError> decode_header(std::span<const uint8_t> header);
-
-// True if `name` is a valid sequence name: 1..seq_name_bytes_max of [A-Za-z0-9_.-].
-bool valid_seq_name(std::string_view name);
 
 }  // namespace rrseq

@@ -3,12 +3,9 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "core/bytes.h"
-#include "core/limits.h"
+#include "core/schema.h"
 
 namespace rrseq {
-
-namespace {
 
 // Record tags are the variant indices; these pin them so a reordering of
 // StorageRecord cannot silently change the format on disk.
@@ -21,181 +18,39 @@ static_assert(std::is_same_v<std::variant_alternative_t<5, StorageRecord>, LiveE
 static_assert(std::is_same_v<std::variant_alternative_t<6, StorageRecord>, NonceRecord>);
 static_assert(std::is_same_v<std::variant_alternative_t<7, StorageRecord>, FounderRecord>);
 
-void put_ballot(ByteWriter& w, const Ballot& b) {
-  w.put_u64(b.round);
-  w.put_u32(b.node);
-  w.put_u64(b.incarnation);
-}
-
-// Reads fields in order; the first failure is kept with the field's name and offset.
-class FieldReader {
- public:
-  explicit FieldReader(std::span<const uint8_t> in) : r_(in) {}
-
-  bool failed() const { return !error_.empty(); }
-  const std::string& error() const { return error_; }
-
-  void u8(const char* field, uint8_t* v) { read(field, [&] { return r_.get_u8(v); }); }
-  void u32(const char* field, uint32_t* v) { read(field, [&] { return r_.get_u32(v); }); }
-  void u64(const char* field, uint64_t* v) { read(field, [&] { return r_.get_u64(v); }); }
-
-  void ballot(const char* field, Ballot* b) {
-    const size_t at = r_.offset();
-    u64(field, &b->round);
-    u32(field, &b->node);
-    u64(field, &b->incarnation);
-    if (!failed() && b->node >= cluster_nodes_max) {
-      fail(at, std::string(field) + " node out of range (" + std::to_string(b->node) +
-                   " >= " + std::to_string(cluster_nodes_max) + ")");
-    }
-  }
-
-  void name(const char* field, std::string* v) {
-    const size_t at = r_.offset();
-    read(field, [&] { return r_.get_string(v); });
-    if (!failed() && !valid_seq_name(*v)) {
-      fail(at, std::string(field) + " invalid (" + std::to_string(v->size()) +
-                   " bytes; want 1.." + std::to_string(seq_name_bytes_max) + " of [A-Za-z0-9_.-])");
-    }
-  }
-
-  void node(const char* field, uint32_t* v) {
-    const size_t at = r_.offset();
-    u32(field, v);
-    if (!failed() && *v >= cluster_nodes_max) {
-      fail(at, std::string(field) + " out of range (" + std::to_string(*v) + " >= " +
-                   std::to_string(cluster_nodes_max) + ")");
-    }
-  }
-
-  void expect_end() {
-    if (!failed() && !r_.done()) {
-      fail(r_.offset(), std::to_string(r_.remaining()) + " trailing bytes");
-    }
-  }
-
-  void fail(size_t at, const std::string& why) {
-    if (!failed()) error_ = "record offset " + std::to_string(at) + ": " + why;
-  }
-
- private:
-  template <typename F>
-  void read(const char* field, F get) {
-    if (failed()) return;
-    const size_t at = r_.offset();
-    if (!get()) fail(at, std::string(field) + " cut short");
-  }
-
-  ByteReader r_;
-  std::string error_;
-};
-
-}  // namespace
+// The layout of each record after its tag (schema.h); a sequence's record is
+// the SeqState a FenceReply carries.
+// clang-format off
+void fields(auto& ar, Is<SeqRecord> auto& r) { ar(r.state); }
+void fields(auto& ar, Is<FloorRecord> auto& r) { ar(r.floor); }
+void fields(auto& ar, Is<EpochSeenRecord> auto& r) { ar.node(r.node); ar(r.epoch); }
+void fields(auto& ar, Is<IncarnationRecord> auto& r) { ar(r.incarnation); }
+void fields(auto&, Is<InitializedRecord> auto&) {}
+void fields(auto& ar, Is<LiveEpochRecord> auto& r) { ar.node(r.node); ar(r.epoch); }
+void fields(auto& ar, Is<NonceRecord> auto& r) { ar(r.nonce); }
+void fields(auto& ar, Is<FounderRecord> auto& r) { ar.node(r.node); ar(r.nonce); }
+// clang-format on
 
 std::string encode_record(const StorageRecord& r) {
   std::string out;
-  ByteWriter w(out);
-  w.put_u8(static_cast<uint8_t>(r.index()));
-  std::visit(
-      [&](const auto& rec) {
-        using T = std::decay_t<decltype(rec)>;
-        if constexpr (std::is_same_v<T, SeqRecord>) {
-          w.put_string(rec.state.seq);
-          put_ballot(w, rec.state.promised);
-          put_ballot(w, rec.state.accepted);
-          w.put_u64(rec.state.value);
-        } else if constexpr (std::is_same_v<T, FloorRecord>) {
-          put_ballot(w, rec.floor);
-        } else if constexpr (std::is_same_v<T, EpochSeenRecord>) {
-          w.put_u32(rec.node);
-          w.put_u32(rec.epoch);
-        } else if constexpr (std::is_same_v<T, IncarnationRecord>) {
-          w.put_u64(rec.incarnation);
-        } else if constexpr (std::is_same_v<T, LiveEpochRecord>) {
-          w.put_u32(rec.node);
-          w.put_u32(rec.epoch);
-        } else if constexpr (std::is_same_v<T, NonceRecord>) {
-          w.put_u64(rec.nonce);
-        } else if constexpr (std::is_same_v<T, FounderRecord>) {
-          w.put_u32(rec.node);
-          w.put_u64(rec.nonce);
-        } else {
-          static_assert(std::is_same_v<T, InitializedRecord>);
-        }
-      },
-      r);
+  SchemaWriter w(out);
+  w(static_cast<uint8_t>(r.index()));
+  std::visit([&w](const auto& rec) { w(rec); }, r);
   return out;
 }
 
 std::variant<StorageRecord, DecodeError> decode_record(std::span<const uint8_t> payload) {
-  FieldReader f(payload);
+  SchemaReader reader(payload, "record");
   uint8_t tag = 0;
-  f.u8("record tag", &tag);
-  if (f.failed()) return DecodeError{f.error()};
-
-  StorageRecord rec;
-  switch (tag) {
-    case 0: {
-      SeqRecord s;
-      f.name("seq name", &s.state.seq);
-      f.ballot("seq promised", &s.state.promised);
-      f.ballot("seq accepted", &s.state.accepted);
-      f.u64("seq value", &s.state.value);
-      rec = std::move(s);
-      break;
-    }
-    case 1: {
-      FloorRecord fl;
-      f.ballot("floor", &fl.floor);
-      rec = fl;
-      break;
-    }
-    case 2: {
-      EpochSeenRecord e;
-      const size_t at = 1;
-      f.u32("epoch_seen node", &e.node);
-      f.u32("epoch_seen epoch", &e.epoch);
-      if (!f.failed() && e.node >= cluster_nodes_max) {
-        f.fail(at, "epoch_seen node out of range (" + std::to_string(e.node) +
-                       " >= " + std::to_string(cluster_nodes_max) + ")");
-      }
-      rec = e;
-      break;
-    }
-    case 3: {
-      IncarnationRecord i;
-      f.u64("incarnation", &i.incarnation);
-      rec = i;
-      break;
-    }
-    case 4:
-      rec = InitializedRecord{};
-      break;
-    case 5: {
-      LiveEpochRecord e;
-      f.node("live_epoch node", &e.node);
-      f.u32("live_epoch epoch", &e.epoch);
-      rec = e;
-      break;
-    }
-    case 6: {
-      NonceRecord n;
-      f.u64("nonce", &n.nonce);
-      rec = n;
-      break;
-    }
-    case 7: {
-      FounderRecord fr;
-      f.node("founder node", &fr.node);
-      f.u64("founder nonce", &fr.nonce);
-      rec = fr;
-      break;
-    }
-    default:
-      f.fail(0, "unknown record tag " + std::to_string(tag));
+  reader(tag);
+  if (!reader.error() && tag >= std::variant_size_v<StorageRecord>) {
+    reader.fail(0, "unknown record tag " + std::to_string(tag));
   }
-  f.expect_end();
-  if (f.failed()) return DecodeError{f.error()};
+  if (reader.error()) return DecodeError{*reader.error()};
+  StorageRecord rec = variant_at<StorageRecord>(tag);
+  std::visit([&reader](auto& x) { reader(x); }, rec);
+  reader.finish();
+  if (reader.error()) return DecodeError{*reader.error()};
   return rec;
 }
 

@@ -112,7 +112,7 @@ void Node::request_sync() {
   if (sync_in_flight_ || records_appended_ == records_synced_) return;
   sync_in_flight_ = next_sync_id_++;
   // Without group commit each sync covers one record: the baseline it beats.
-  sync_in_flight_covers_ = cfg_.group_commit ? records_appended_ : records_synced_ + 1;
+  sync_in_flight_covers_ = cfg_.speedups.group_commit ? records_appended_ : records_synced_ + 1;
   out_.sync = *sync_in_flight_;
 }
 

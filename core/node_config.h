@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "core/messages.h"
+#include "core/speedups.h"
 
 namespace rrseq {
 
@@ -21,9 +22,7 @@ struct NodeConfig {
   // The node had state and lost it (its corrupt log was set aside): it must
   // rejoin from a majority of the others and never bootstrap a new cluster.
   bool lost_state = false;
-  bool combine = true;   // serve all queued requests of one sequence with one round
-  bool fast_path = true; // piggyback the next prepare on each accept (ballot protocol)
-  bool group_commit = true;  // durable: one sync covers every record written so far, not just the next
+  SpeedUps speedups;
   // A phase without a quorum by its timeout is retried. The timeout adapts:
   // round_timeout_rtt_factor times the smoothed time a phase took to complete,
   // doubled after each timeout, never below round_timeout_us nor above

@@ -130,7 +130,7 @@ void Proposer::maybe_start(const std::string& name, Seq& s, TimeUs now, Proposer
     for (auto& p : s.orphan->batch) r.batch.push_back(std::move(p));
     s.orphan.reset();
   }
-  const size_t take = cfg_.combine ? s.queue.size() : std::min<size_t>(s.queue.size(), r.batch.empty() ? 1 : 0);
+  const size_t take = cfg_.speedups.combine ? s.queue.size() : std::min<size_t>(s.queue.size(), r.batch.empty() ? 1 : 0);
   for (size_t i = 0; i < take; ++i) {
     r.batch.push_back(std::move(s.queue.front()));
     s.queue.pop_front();
@@ -219,7 +219,7 @@ void Proposer::start_write(const std::string& name, Seq& s, TimeUs now, Proposer
   r.phase_started_us = now;
   r.deadline_us = now + round_timeout_us();
   if (cfg_.protocol == Protocol::ballot) {
-    const Ballot next = cfg_.fast_path ? Ballot{r.ballot.round + 1, cfg_.self, incarnation_} : Ballot{};
+    const Ballot next = cfg_.speedups.fast_path ? Ballot{r.ballot.round + 1, cfg_.self, incarnation_} : Ballot{};
     // A ballot carries one value: CASPaxos' safety rests on it.
     RRSEQ_INVARIANT(s.last_write_ballot != r.ballot || s.last_write_value == *end, "one value per ballot");
     RRSEQ_INVARIANT(r.voters.size() == majority(cfg_.nodes), "an accept rests on a majority of promises");
@@ -265,7 +265,7 @@ void Proposer::finish(const std::string& name, Seq& s, TimeUs now, ProposerOutpu
     next += n;
   }
   RRSEQ_INVARIANT(next == r.end, "a batch's grants tile the accepted range");
-  if (cfg_.fast_path && cfg_.protocol == Protocol::ballot) {
+  if (cfg_.speedups.fast_path && cfg_.protocol == Protocol::ballot) {
     const Ballot next{r.ballot.round + 1, cfg_.self, incarnation_};
     s.fast = FastPath{next, r.end, voters(r)};
     s.round_seen = std::max(s.round_seen, next.round);

@@ -179,12 +179,7 @@ Cli parse(int argc, char** argv) {
       } else {
         usage_error("--storage: expected any, memory or durable, got '" + v + "'");
       }
-    } else if (a == "--no-combine") {
-      cli.opt.combine = false;
-    } else if (a == "--no-fast-path") {
-      cli.opt.fast_path = false;
-    } else if (a == "--no-group-commit") {
-      cli.opt.group_commit = false;
+    } else if (parse_speedup_flag(a, cli.opt.speedups)) {
     } else if (a == "--no-affinity") {
       cli.opt.affinity = false;
     } else if (a == "--no-adaptive") {

@@ -406,9 +406,7 @@ std::string option_flags(const SimOptions& opt) {
   if (opt.time_ms != def.time_ms) o << " --time-ms " << opt.time_ms;
   if (opt.storage == StorageMode::memory) o << " --storage memory";
   if (opt.storage == StorageMode::durable) o << " --storage durable";
-  if (!opt.combine) o << " --no-combine";
-  if (!opt.fast_path) o << " --no-fast-path";
-  if (!opt.group_commit) o << " --no-group-commit";
+  o << speedup_flags(opt.speedups);
   if (!opt.affinity) o << " --no-affinity";
   if (!opt.adaptive) o << " --no-adaptive";
   return o.str();
@@ -420,9 +418,7 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
   s.seed = seed;
   s.nodes = opt.nodes;
   s.protocol = opt.protocol;
-  s.combine = opt.combine;
-  s.fast_path = opt.fast_path;
-  s.group_commit = opt.group_commit;
+  s.speedups = opt.speedups;
   s.heal_us = opt.time_ms * 1000;
   s.liveness_bound_us = sim_liveness_bound_us;
 

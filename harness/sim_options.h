@@ -37,9 +37,7 @@ struct SimOptions {
   Protocol protocol = Protocol::ballot;
   uint64_t time_ms = 3000;  // simulated time with faults, before the final heal
   StorageMode storage = StorageMode::any;
-  bool combine = true;
-  bool fast_path = true;
-  bool group_commit = true;
+  SpeedUps speedups;
   bool affinity = true;  // about half the clients prefer the sequence's home node
   bool adaptive = true;  // about half the clients adapt their buffer size
 };

@@ -73,7 +73,7 @@ AuthBytes counting_bytes(uint8_t first) {
 // One example of every message type, with no field left at its default.
 std::vector<Message> examples() {
   const Ballot b{7, 2, make_incarnation(1, 3)};
-  const Ballot hi{UINT64_MAX, UINT32_MAX, UINT64_MAX};
+  const Ballot hi{UINT64_MAX, cluster_nodes_max - 1, UINT64_MAX};  // the highest node the schema takes
   return {
       Prepare{"orders", b},
       Promise{"orders", b, true, hi, Ballot{6, 0, 1}, 42, 3, {Voter{1, 2}, Voter{6, UINT32_MAX}}},
@@ -121,7 +121,10 @@ using namespace rrseq;
     static Gen<T> arbitrary() { return gen::build<T>(__VA_ARGS__); } \
   }
 
-RRSEQ_ARBITRARY(Ballot, gen::set(&Ballot::round), gen::set(&Ballot::node),
+// A node index the schema accepts (schema.h); NodeIndexesOverTheLimitAreRefused tries the rest.
+Gen<uint32_t> node_index() { return gen::inRange<uint32_t>(0, cluster_nodes_max); }
+
+RRSEQ_ARBITRARY(Ballot, gen::set(&Ballot::round), gen::set(&Ballot::node, node_index()),
                 gen::set(&Ballot::incarnation));
 RRSEQ_ARBITRARY(SeqState, gen::set(&SeqState::seq, seq_name()), gen::set(&SeqState::promised),
                 gen::set(&SeqState::accepted), gen::set(&SeqState::value));
@@ -156,8 +159,8 @@ RRSEQ_ARBITRARY(ClientReply, gen::set(&ClientReply::client), gen::set(&ClientRep
                                       Status::invalid_count, Status::exhausted, Status::overloaded,
                                       Status::timeout, Status::too_many_sequences,
                                       Status::too_many_requests, Status::redirect)),
-                gen::set(&ClientReply::from), gen::set(&ClientReply::to), gen::set(&ClientReply::redirect_to));
-RRSEQ_ARBITRARY(Hello, gen::set(&Hello::role), gen::set(&Hello::node), gen::set(&Hello::nodes),
+                gen::set(&ClientReply::from), gen::set(&ClientReply::to), gen::set(&ClientReply::redirect_to, node_index()));
+RRSEQ_ARBITRARY(Hello, gen::set(&Hello::role), gen::set(&Hello::node, node_index()), gen::set(&Hello::nodes),
                 gen::set(&Hello::cluster));
 RRSEQ_ARBITRARY(AuthChallenge, gen::set(&AuthChallenge::nonce));
 RRSEQ_ARBITRARY(AuthProof, gen::set(&AuthProof::mac));
@@ -284,11 +287,24 @@ TEST(Codec, DecodeHeaderReturnsTheBodyLengthThatFollows) {
   EXPECT_EQ(std::get<uint32_t>(r), frame.size() - frame_header_bytes);
 }
 
-TEST(Codec, BallotNodeIsNotCheckedAgainstClusterSize) {
-  const Message m = Prepare{"a", Ballot{1, cluster_nodes_max + 100, 0}};
-  auto r = decode_frame(bytes_of(encode_frame(m)));
+// As in the log (storage_test): one schema, one check (schema.h).
+TEST(Codec, NodeIndexesOverTheLimitAreRefused) {
+  const std::string over = "node " + std::to_string(cluster_nodes_max) + " out of range (>= " +
+                           std::to_string(cluster_nodes_max) + ")";
+  const Ballot bad{1, cluster_nodes_max, 0};
+  for (const Message& m : {Message{Prepare{"a", bad}}, Message{FenceRequest{1, bad}},
+                           Message{Accept{"a", Ballot{}, 1, Ballot{}, {Voter{cluster_nodes_max, 1}}}},
+                           Message{ClientReply{1, 2, Status::redirect, 0, 0, cluster_nodes_max}},
+                           Message{Hello{2, cluster_nodes_max, 3, 1}}}) {
+    auto r = decode_frame(bytes_of(encode_frame(m)));
+    ASSERT_TRUE(std::holds_alternative<DecodeError>(r)) << describe(m);
+    EXPECT_NE(std::get<DecodeError>(r).reason.find(over), std::string::npos)
+        << std::get<DecodeError>(r).reason;
+  }
+  const Message top = Prepare{"a", Ballot{1, cluster_nodes_max - 1, 0}};
+  auto r = decode_frame(bytes_of(encode_frame(top)));
   ASSERT_TRUE(std::holds_alternative<Message>(r));
-  EXPECT_TRUE(std::get<Message>(r) == m);
+  EXPECT_TRUE(std::get<Message>(r) == top);
 }
 
 TEST(Codec, LargestFenceReplyFitsInOneFrame) {

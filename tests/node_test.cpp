@@ -232,7 +232,7 @@ TEST(Node, DurableNodeAnswersOnlyAfterItsRecordsAreSynced) {
 size_t syncs_to_answer_three_prepares(bool group_commit) {
   NodeConfig cfg;
   cfg.durable = true;
-  cfg.group_commit = group_commit;
+  cfg.speedups.group_commit = group_commit;
   Node n(cfg, initialized_state(), 1, 0);
   n.on_synced(*n.take_output().sync, 0);  // the new incarnation is on disk: serving
   for (const char* seq : {"a", "b", "c"}) n.on_peer_message(1, Prepare{seq, Ballot{5, 1, 1}}, 0);

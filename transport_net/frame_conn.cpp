@@ -88,9 +88,18 @@ size_t FrameConn::take_frames(std::span<const uint8_t> in) {
       break;
     }
     used += frame_bytes;
-    on_frame_(std::get<Message>(std::move(r)));
+    deliver(std::get<Message>(std::move(r)));
   }
   return used;
+}
+
+// The handler may close this connection; it is released only once it has
+// returned, since destroying a std::function while it runs destroys its captures.
+void FrameConn::deliver(Message&& m) {
+  delivering_ = true;
+  on_frame_(std::move(m));
+  delivering_ = false;
+  if (closed_) on_frame_ = nullptr;
 }
 
 bool FrameConn::send(const Message& m) {
@@ -134,7 +143,7 @@ void FrameConn::close(const std::string& reason) {
     on_close_ = nullptr;
     cb(reason);
   }
-  on_frame_ = nullptr;
+  if (!delivering_) on_frame_ = nullptr;  // else deliver() releases it on return
 }
 
 }  // namespace rrseq

@@ -53,6 +53,7 @@ class FrameConn : public std::enable_shared_from_this<FrameConn> {
   void on_readable();
   // Hands on every whole frame at the start of `in`; returns the bytes used.
   size_t take_frames(std::span<const uint8_t> in);
+  void deliver(Message&& m);  // runs on_frame_, which may close()
   void write_next();
   void fail(const std::string& reason);  // close() for a violation
   void frame_begun();  // arms the arrival deadline, once per frame
@@ -69,6 +70,7 @@ class FrameConn : public std::enable_shared_from_this<FrameConn> {
   std::string writing_;         // the write in flight
   bool closed_ = false;
   bool violation_ = false;
+  bool delivering_ = false;  // on_frame_ is running
   OnFrame on_frame_;
   OnClose on_close_;
 };

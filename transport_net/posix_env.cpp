@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <system_error>
@@ -48,7 +49,7 @@ class PosixAppendFile final : public AppendFile {
   PosixAppendFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
 
   Result append(std::string_view data) override {
-    if (failed_) return poisoned();
+    if (failed_.load(std::memory_order_acquire)) return poisoned();
     const char* p = data.data();
     size_t left = data.size();
     while (left > 0) {
@@ -65,9 +66,9 @@ class PosixAppendFile final : public AppendFile {
   }
 
   Result sync() override {
-    if (failed_) return poisoned();
+    if (failed_.load(std::memory_order_acquire)) return poisoned();
     if (::fdatasync(fd_.get()) != 0) {
-      failed_ = true;
+      failed_.store(true, std::memory_order_release);
       return posix_error("fdatasync", path_);
     }
     return Result::ok();
@@ -80,7 +81,10 @@ class PosixAppendFile final : public AppendFile {
 
   Fd fd_;
   std::string path_;
-  bool failed_ = false;
+  // Set by sync() on the server's disk thread, read by append() on its io
+  // thread: after a failed fdatasync nothing more may be written (the kernel
+  // may have dropped the dirty pages it could not write).
+  std::atomic<bool> failed_{false};
 };
 
 }  // namespace

@@ -151,9 +151,7 @@ class Server::Impl final : public NodeDoor {
     hcfg.node.self = self_;
     hcfg.node.nodes = nodes_;
     hcfg.node.protocol = cfg_.protocol;
-    hcfg.node.combine = cfg_.combine;
-    hcfg.node.fast_path = cfg_.fast_path;
-    hcfg.node.group_commit = cfg_.group_commit;
+    hcfg.node.speedups = cfg_.speedups;
     hcfg.node.durable = !cfg_.data_dir.empty();
     hcfg.data_dir = cfg_.data_dir;
     hcfg.rejoin_if_corrupt = cfg_.rejoin_if_corrupt;

@@ -23,9 +23,7 @@ struct ServerConfig {
   std::string data_dir;         // empty: memory mode
   std::string cluster = "rrseq";
   Protocol protocol = Protocol::ballot;
-  bool combine = true;
-  bool fast_path = true;
-  bool group_commit = true;
+  SpeedUps speedups;
   LogLevel log_level = LogLevel::info;
   uint64_t compact_log_bytes = 64u << 20;  // rewrite the log as a snapshot past this size
   // The doors for every language (http_routes.h, grpc_door.h); /metrics is on the HTTP one.

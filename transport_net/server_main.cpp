@@ -117,12 +117,7 @@ int main(int argc, char** argv) {
     } else if (a == "--log-level") {
       const std::string v = value();
       if (!parse_log_level(v, &cfg.log_level)) usage_error("--log-level: expected error, warn, info or debug, got '" + v + "'");
-    } else if (a == "--no-combine") {
-      cfg.combine = false;
-    } else if (a == "--no-fast-path") {
-      cfg.fast_path = false;
-    } else if (a == "--no-group-commit") {
-      cfg.group_commit = false;
+    } else if (parse_speedup_flag(a, cfg.speedups)) {
     } else if (a == "--rejoin-if-corrupt") {
       cfg.rejoin_if_corrupt = true;
     } else if (a == "--compact-mb") {

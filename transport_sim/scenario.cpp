@@ -34,8 +34,8 @@ const char* fault_kind_name(FaultKind k) {
 std::string Scenario::describe() const {
   std::ostringstream o;
   o << "nodes=" << nodes << " protocol=" << protocol_name(protocol) << (durable ? " durable" : " memory")
-    << (combine ? "" : " no-combine") << (fast_path ? "" : " no-fast-path")
-    << (group_commit ? "" : " no-group-commit") << " clients=[";
+    << (speedups.combine ? "" : " no-combine") << (speedups.fast_path ? "" : " no-fast-path")
+    << (speedups.group_commit ? "" : " no-group-commit") << " clients=[";
   for (size_t i = 0; i < clients.size(); ++i) {
     o << (i ? " " : "") << "buf" << clients[i].buf_size << "@n" << clients[i].first_server
       << (clients[i].affinity ? "+aff" : "") << (clients[i].adaptive ? "+adapt" : "")

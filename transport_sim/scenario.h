@@ -131,9 +131,7 @@ struct Scenario {
   uint32_t nodes = 3;
   Protocol protocol = Protocol::ballot;
   bool durable = false;
-  bool combine = true;
-  bool fast_path = true;
-  bool group_commit = true;
+  SpeedUps speedups;
   std::vector<ClientSpec> clients;
   // Door callers (the gRPC and HTTP doors): each asks a node drawn from the
   // seed for the sequence's Current, or for an Advance when `advances`, one

@@ -353,9 +353,7 @@ class World {
     cfg.node.nodes = s_.nodes;
     cfg.node.protocol = s_.protocol;
     cfg.node.durable = s_.durable;
-    cfg.node.combine = s_.combine;
-    cfg.node.fast_path = s_.fast_path;
-    cfg.node.group_commit = s_.group_commit;
+    cfg.node.speedups = s_.speedups;
     cfg.data_dir = data_dir;
     cfg.rejoin_if_corrupt = s_.nodes > 1;
     cfg.compact_log_bytes = s_.disk.compact_log_bytes;
