@@ -102,13 +102,13 @@ uint32_t frame_crc(uint8_t version, uint8_t type, const uint8_t* body, size_t n)
   return crc32c::extend(crc32c::value(head, 2), body, n);
 }
 
-}  // namespace
-
-void encode_frame(const Message& m, std::string& out) {
+template <class T>
+void encode_one(const T& m, std::string& out) {
+  constexpr uint8_t type = message_type<T>();
   const size_t start = out.size();
   out.append(frame_header_bytes, '\0');
   SchemaWriter body(out);
-  std::visit([&body](const auto& x) { body(x); }, m);
+  body(m);
   const size_t body_len = out.size() - start - frame_header_bytes;
   RRSEQ_INVARIANT(body_len <= body_bytes_max, "frames stay within the frame limit");
   const auto* body_bytes =
@@ -117,17 +117,47 @@ void encode_frame(const Message& m, std::string& out) {
   std::string header;
   ByteWriter h(header);
   h.put_u8(wire_version);
-  h.put_u8(static_cast<uint8_t>(m.index()));
+  h.put_u8(type);
   h.put_u32(static_cast<uint32_t>(body_len));
-  h.put_u32(crc32c::mask(frame_crc(wire_version, static_cast<uint8_t>(m.index()), body_bytes, body_len)));
+  h.put_u32(crc32c::mask(frame_crc(wire_version, type, body_bytes, body_len)));
   out.replace(start, frame_header_bytes, header);
 }
 
-std::string encode_frame(const Message& m) {
-  std::string out;
-  encode_frame(m, out);
-  return out;
+template <class Variant>
+void encode_any(const Variant& m, std::string& out) {
+  std::visit([&out](const auto& x) { encode_one(x, out); }, m);
 }
+}  // namespace
+
+template <class T>
+  requires is_alternative_v<T, Message>
+void encode_frame(const T& m, std::string& out) {
+  encode_one(m, out);
+}
+// clang-format off
+template void encode_frame(Prepare const&, std::string&);
+template void encode_frame(Promise const&, std::string&);
+template void encode_frame(Accept const&, std::string&);
+template void encode_frame(Accepted const&, std::string&);
+template void encode_frame(ClassicRead const&, std::string&);
+template void encode_frame(ClassicReadReply const&, std::string&);
+template void encode_frame(ClassicWrite const&, std::string&);
+template void encode_frame(ClassicWriteReply const&, std::string&);
+template void encode_frame(EpochRequest const&, std::string&);
+template void encode_frame(EpochReply const&, std::string&);
+template void encode_frame(FenceRequest const&, std::string&);
+template void encode_frame(FenceReply const&, std::string&);
+template void encode_frame(ClientRequest const&, std::string&);
+template void encode_frame(ClientReply const&, std::string&);
+template void encode_frame(Hello const&, std::string&);
+template void encode_frame(AuthChallenge const&, std::string&);
+template void encode_frame(AuthProof const&, std::string&);
+// clang-format on
+static_assert(std::variant_size_v<Message> == 17, "a new message is instantiated above");
+
+void encode_frame(const Message& m, std::string& out) { encode_any(m, out); }
+void encode_frame(const PeerMessage& m, std::string& out) { encode_any(m, out); }
+void encode_frame(const HandshakeMessage& m, std::string& out) { encode_any(m, out); }
 
 std::variant<uint32_t, DecodeError> decode_header(std::span<const uint8_t> header) {
   auto h = parse_header(header);

@@ -3,7 +3,7 @@
 //
 // Frame = header (frame_header_bytes) + body.
 //   u8  version   (wire_version)
-//   u8  type      (index of the alternative in Message)
+//   u8  type      (index of the alternative in Message: message_type<T>())
 //   u32 body_len  little-endian, header + body <= frame_bytes_max
 //   u32 crc32c    of version, type and body, masked (see crc32c.h)
 // The body is laid out by each message's schema (schema.h, codec.cpp), which
@@ -18,9 +18,20 @@
 
 namespace rrseq {
 
-// Appends the encoded frame of `m` to `out`.
+// Appends the encoded frame of `m` to `out`: any message (an alternative of
+// Message), or a variant of them (Message and its planes, messages.h).
+template <class T>
+  requires is_alternative_v<T, Message>
+void encode_frame(const T& m, std::string& out);  // instantiated for each in codec.cpp
 void encode_frame(const Message& m, std::string& out);
-std::string encode_frame(const Message& m);
+void encode_frame(const PeerMessage& m, std::string& out);
+void encode_frame(const HandshakeMessage& m, std::string& out);
+template <class M>
+std::string encode_frame(const M& m) {
+  std::string out;
+  encode_frame(m, out);
+  return out;
+}
 
 struct DecodeError {
   std::string reason;  // what was wrong, with the byte offset: "body offset 12: name too long (70 > 64)"

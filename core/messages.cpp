@@ -1,5 +1,6 @@
 #include "core/messages.h"
 
+#include <iterator>
 #include <sstream>
 
 #include "core/limits.h"
@@ -147,11 +148,52 @@ void print(std::ostream& o, const AuthProof& m) {
 
 }  // namespace
 
-std::string describe(const Message& m) {
+template <class T>
+  requires is_alternative_v<T, Message>
+std::string describe(const T& m) {
   std::ostringstream o;
-  std::visit([&o](const auto& x) { print(o, x); }, m);
+  print(o, m);
   o << '}';
   return o.str();
 }
+// clang-format off
+template std::string describe(Prepare const&);
+template std::string describe(Promise const&);
+template std::string describe(Accept const&);
+template std::string describe(Accepted const&);
+template std::string describe(ClassicRead const&);
+template std::string describe(ClassicReadReply const&);
+template std::string describe(ClassicWrite const&);
+template std::string describe(ClassicWriteReply const&);
+template std::string describe(EpochRequest const&);
+template std::string describe(EpochReply const&);
+template std::string describe(FenceRequest const&);
+template std::string describe(FenceReply const&);
+template std::string describe(ClientRequest const&);
+template std::string describe(ClientReply const&);
+template std::string describe(Hello const&);
+template std::string describe(AuthChallenge const&);
+template std::string describe(AuthProof const&);
+// clang-format on
+
+namespace {
+template <class Variant>
+std::string describe_any(const Variant& m) {
+  return std::visit([](const auto& x) { return describe(x); }, m);
+}
+}  // namespace
+
+const char* message_name(const Message& m) {
+  static constexpr const char* names[] = {
+      "Prepare",      "Promise",       "Accept",        "Accepted",   "ClassicRead", "ClassicReadReply",
+      "ClassicWrite", "ClassicWriteReply", "EpochRequest", "EpochReply", "FenceRequest", "FenceReply",
+      "ClientRequest", "ClientReply",  "Hello",         "AuthChallenge", "AuthProof"};
+  static_assert(std::size(names) == std::variant_size_v<Message>, "a name for every message");
+  return names[m.index()];
+}
+
+std::string describe(const Message& m) { return describe_any(m); }
+std::string describe(const PeerMessage& m) { return describe_any(m); }
+std::string describe(const HandshakeMessage& m) { return describe_any(m); }
 
 }  // namespace rrseq

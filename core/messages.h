@@ -4,7 +4,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -233,12 +236,81 @@ struct AuthProof {
   bool operator==(const AuthProof&) const = default;
 };
 
+// One type per plane, so that what may arrive on a connection is decided by
+// the type system: the node handles PeerMessage only; a connection's Hello and
+// peer authentication are a HandshakeMessage the node never sees; a client
+// sends ClientRequest and gets ClientReply.
+using PeerMessage = std::variant<Prepare, Promise, Accept, Accepted, ClassicRead, ClassicReadReply,
+                                 ClassicWrite, ClassicWriteReply, EpochRequest, EpochReply,
+                                 FenceRequest, FenceReply>;
+using HandshakeMessage = std::variant<Hello, AuthChallenge, AuthProof>;
+
+// Every frame on the wire, the codec's union; a frame's type byte is the index
+// here (codec.h), so an alternative is only ever appended.
 using Message = std::variant<Prepare, Promise, Accept, Accepted, ClassicRead, ClassicReadReply,
                              ClassicWrite, ClassicWriteReply, EpochRequest, EpochReply,
                              FenceRequest, FenceReply, ClientRequest, ClientReply, Hello,
                              AuthChallenge, AuthProof>;
 
+template <class T, class Variant>
+inline constexpr bool is_alternative_v = false;
+template <class T, class... Ts>
+inline constexpr bool is_alternative_v<T, std::variant<Ts...>> = (std::is_same_v<T, Ts> || ...);
+
+// The wire type byte of message T: its index in Message.
+template <class T, class Variant>
+inline constexpr size_t alternative_index_v = 0;
+template <class T, class... Ts>
+inline constexpr size_t alternative_index_v<T, std::variant<Ts...>> = [] {
+  size_t i = 0;
+  ((std::is_same_v<T, Ts> ? false : (++i, true)) && ...);
+  return i;
+}();
+template <class T>
+constexpr uint8_t message_type() {
+  static_assert(is_alternative_v<T, Message>, "a message on the wire is an alternative of Message");
+  return static_cast<uint8_t>(alternative_index_v<T, Message>);
+}
+
+// Plane is a message type or a variant of them; T belongs to it.
+template <class T, class Plane>
+inline constexpr bool belongs_to_v = std::is_same_v<T, Plane> || is_alternative_v<T, Plane>;
+
+// A decoded frame moved into its plane, or nullopt when it belongs to another.
+template <class Plane>
+std::optional<Plane> narrow(Message&& m) {
+  return std::visit(
+      []<class T>(T&& x) -> std::optional<Plane> {
+        if constexpr (belongs_to_v<std::decay_t<T>, Plane>) {
+          return Plane{std::forward<T>(x)};
+        } else {
+          return std::nullopt;
+        }
+      },
+      std::move(m));
+}
+
+// A plane's message as a frame of the wire's union.
+template <class... T>
+Message widen(const std::variant<T...>& m) {
+  return std::visit([](const auto& x) { return Message{x}; }, m);
+}
+
+// Whether a frame belongs to Plane, without moving it.
+template <class Plane>
+bool in_plane(const Message& m) {
+  return std::visit([]<class T>(const T&) { return belongs_to_v<T, Plane>; }, m);
+}
+
+// The type's name: "Prepare".
+const char* message_name(const Message& m);
+
 // Short readable form for traces: "Prepare{seq=a b=3.1.0}".
+template <class T>
+  requires is_alternative_v<T, Message>
+std::string describe(const T& m);  // instantiated for each in messages.cpp
 std::string describe(const Message& m);
+std::string describe(const PeerMessage& m);
+std::string describe(const HandshakeMessage& m);
 
 }  // namespace rrseq

@@ -116,9 +116,9 @@ void Node::request_sync() {
   out_.sync = *sync_in_flight_;
 }
 
-void Node::send(uint32_t to, Message msg) { out_.peer_sends.push_back(PeerSend{to, std::move(msg)}); }
+void Node::send(uint32_t to, PeerMessage msg) { out_.peer_sends.push_back(PeerSend{to, std::move(msg)}); }
 
-void Node::send_gated(uint32_t to, Message msg) {
+void Node::send_gated(uint32_t to, PeerMessage msg) {
   if (records_synced_ >= records_appended_) {
     send(to, std::move(msg));
   } else {
@@ -192,9 +192,9 @@ void Node::flush(ProposerOutput& po) {
   }
 }
 
-void Node::handle_acceptor_message(uint32_t from, const Message& msg, TimeUs now) {
+void Node::handle_acceptor_message(uint32_t from, const PeerMessage& msg, TimeUs now) {
   std::vector<StorageRecord> records;
-  Message reply;
+  PeerMessage reply;
   if (auto* m = std::get_if<Prepare>(&msg)) {
     reply = Promise{};
     acceptor_.on_prepare(*m, std::get<Promise>(reply), records);
@@ -215,7 +215,7 @@ void Node::handle_acceptor_message(uint32_t from, const Message& msg, TimeUs now
   send_gated(from, std::move(reply));
 }
 
-void Node::on_peer_message(uint32_t from, const Message& msg, TimeUs now) {
+void Node::on_peer_message(uint32_t from, const PeerMessage& msg, TimeUs now) {
   if (from >= cfg_.nodes) return;
   std::visit(
       [&](const auto& m) {
@@ -268,7 +268,7 @@ void Node::on_peer_message(uint32_t from, const Message& msg, TimeUs now) {
           if constexpr (std::is_same_v<T, ClassicWriteReply>) proposer_.on_classic_write_reply(from, m, now, po);
           flush(po);
         } else {
-          out_.log.push_back("peer " + std::to_string(from) + " sent a client message; dropped");
+          static_assert(sizeof(T) == 0, "every peer message is handled above");
         }
       },
       msg);

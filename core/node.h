@@ -52,7 +52,7 @@ class Node {
   Node(const Node&) = delete;  // the proposer holds references into the node
   Node& operator=(const Node&) = delete;
 
-  void on_peer_message(uint32_t from, const Message& msg, TimeUs now);
+  void on_peer_message(uint32_t from, const PeerMessage& msg, TimeUs now);
   void on_client_request(ConnId conn, const ClientRequest& req, TimeUs now);
   void on_timer(TimeUs now);
   void on_synced(uint64_t sync_id, TimeUs now);
@@ -71,10 +71,10 @@ class Node {
  private:
   enum class Phase { starting, rejoining, serving };
 
-  void handle_acceptor_message(uint32_t from, const Message& msg, TimeUs now);
+  void handle_acceptor_message(uint32_t from, const PeerMessage& msg, TimeUs now);
   void persist(std::vector<StorageRecord>& records);
-  void send_gated(uint32_t to, Message msg);  // waits for every record so far to be synced
-  void send(uint32_t to, Message msg);
+  void send_gated(uint32_t to, PeerMessage msg);  // waits for every record so far to be synced
+  void send(uint32_t to, PeerMessage msg);
   void request_sync();
   void finish_rejoin(const RejoinOutcome& outcome, TimeUs now);
   // rejoin.h, step 4: a peer knows a life of this node with epoch `live`.
@@ -104,7 +104,7 @@ class Node {
   struct Gated {
     uint64_t after_records;
     uint32_t to;
-    Message msg;
+    PeerMessage msg;
   };
   std::deque<Gated> gated_;
 

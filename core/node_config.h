@@ -54,7 +54,7 @@ inline uint32_t majority(uint32_t n) { return n / 2 + 1; }
 
 struct PeerSend {
   uint32_t to = 0;
-  Message msg;
+  PeerMessage msg;
 };
 
 struct PendingRequest {

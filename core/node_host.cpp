@@ -48,7 +48,7 @@ NodeHost::NodeHost(HostConfig cfg, std::unique_ptr<Storage> storage, DurableStat
   pull_node_output();
 }
 
-void NodeHost::on_peer_message(uint32_t from, const Message& msg, TimeUs now) {
+void NodeHost::on_peer_message(uint32_t from, const PeerMessage& msg, TimeUs now) {
   if (stopped_) return;
   node_->on_peer_message(from, msg, now);
   pull_node_output();

@@ -30,7 +30,7 @@
 
 #include "core/env.h"
 #include "core/node.h"
-#include "core/status.h"
+#include "core/result.h"
 #include "core/storage.h"
 
 namespace rrseq {
@@ -81,7 +81,7 @@ class NodeHost {
   NodeHost(const NodeHost&) = delete;
   NodeHost& operator=(const NodeHost&) = delete;
 
-  void on_peer_message(uint32_t from, const Message& msg, TimeUs now);
+  void on_peer_message(uint32_t from, const PeerMessage& msg, TimeUs now);
   void on_client_request(ConnId conn, const ClientRequest& req, TimeUs now);
   void on_client_closed(ConnId conn);  // its unanswered requests stop counting
   void on_timer(TimeUs now);

@@ -12,7 +12,7 @@ namespace {
 constexpr uint32_t conflict_backoff_doublings_max = 16;
 }  // namespace
 
-void Proposer::broadcast(const Message& m, ProposerOutput& out) {
+void Proposer::broadcast(const PeerMessage& m, ProposerOutput& out) {
   for (uint32_t n = 0; n < cfg_.nodes; ++n) out.sends.push_back(PeerSend{n, m});
 }
 
@@ -161,17 +161,19 @@ void Proposer::maybe_start(const std::string& name, Seq& s, TimeUs now, Proposer
   s.round = std::move(r);
 }
 
+// An acceptor promised a higher ballot: the round is lost to it.
+void Proposer::lose_round(Seq& s, const Ballot& promised, TimeUs now, ProposerOutput& out) {
+  ++stats_.ballot_conflicts;
+  s.round_seen = std::max(s.round_seen, promised.round);
+  fail_round(s, now);
+  redirect_queue(s, promised, out);
+}
+
 void Proposer::on_promise(uint32_t from, const Promise& m, TimeUs now, ProposerOutput& out) {
   Seq* s = active_round(m.seq, Phase::read);
   if (!s || s->round->ballot != m.ballot) return;  // stale answer to an older round
   Round& r = *s->round;
-  if (!m.ok) {
-    ++stats_.ballot_conflicts;
-    s->round_seen = std::max(s->round_seen, m.promised.round);
-    fail_round(*s, now);
-    redirect_queue(*s, m.promised, out);
-    return;
-  }
+  if (!m.ok) return lose_round(*s, m.promised, now, out);
   if (r.acks & (1u << from)) return;
   if (std::tie(m.accepted, m.value) > std::tie(r.best_accepted, r.best_value)) {
     r.best_accepted = m.accepted;
@@ -234,13 +236,7 @@ void Proposer::start_write(const std::string& name, Seq& s, TimeUs now, Proposer
 void Proposer::on_accepted(uint32_t from, const Accepted& m, TimeUs now, ProposerOutput& out) {
   Seq* s = active_round(m.seq, Phase::write);
   if (!s || s->round->ballot != m.ballot) return;
-  if (!m.ok) {
-    ++stats_.ballot_conflicts;
-    s->round_seen = std::max(s->round_seen, m.promised.round);
-    fail_round(*s, now);
-    redirect_queue(*s, m.promised, out);
-    return;
-  }
+  if (!m.ok) return lose_round(*s, m.promised, now, out);
   if (count_ack(*s->round, from, m.epoch, m.lives)) {
     note_phase_done(*s->round, now);
     finish(m.seq, *s, now, out);

@@ -134,7 +134,7 @@ class Proposer {
   };
 
   void maybe_start(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
-  void broadcast(const Message& m, ProposerOutput& out);
+  void broadcast(const PeerMessage& m, ProposerOutput& out);
   // Counts `from` once; true when this answer completes a majority. What the
   // answer knows of later lives first uncounts answers from earlier ones.
   bool count_ack(Round& r, uint32_t from, uint32_t epoch = 0, const std::vector<Voter>& lives = {});
@@ -144,6 +144,8 @@ class Proposer {
   void start_write(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
   void finish(const std::string& name, Seq& s, TimeUs now, ProposerOutput& out);
   void fail_round(Seq& s, TimeUs now);
+  // A nack: an acceptor promised `promised`, above this round's ballot.
+  void lose_round(Seq& s, const Ballot& promised, TimeUs now, ProposerOutput& out);
   // After losing to `winner`'s ballot: the queued requests that may follow a
   // redirect go to its proposer rather than wait here for a round that would
   // preempt it (7 nodes, seed 2688: nodes their clients had left kept

@@ -412,18 +412,11 @@ std::string option_flags(const SimOptions& opt) {
   return o.str();
 }
 
-Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
-  Rng rng = Rng::derive(seed, "scenario");
-  Scenario s;
-  s.seed = seed;
-  s.nodes = opt.nodes;
-  s.protocol = opt.protocol;
-  s.speedups = opt.speedups;
-  s.heal_us = opt.time_ms * 1000;
-  s.liveness_bound_us = sim_liveness_bound_us;
+namespace {
 
-  // Each fault kind asked for is switched on in three runs out of four, so a
-  // sweep also covers each kind alone and in small combinations.
+// Each fault kind asked for is switched on in three runs out of four, so a
+// sweep also covers each kind alone and in small combinations.
+uint32_t draw_main_kinds(uint64_t seed, const SimOptions& opt, Rng& rng) {
   uint32_t on = 0;
   for (size_t k = 0; k < main_stream_kinds; ++k) {
     const FaultName& f = fault_names[k];
@@ -434,14 +427,10 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
   // (and with it every older kind's choices) does not depend on the later kinds.
   Rng disk_error_rng = Rng::derive(seed, "disk-error");
   if ((opt.faults & fault_disk_error) && disk_error_rng.below(4) != 0) on |= fault_disk_error;
-  const bool durable_coin = rng.below(2) == 0;
-  switch (opt.storage) {
-    case StorageMode::memory: s.durable = false; break;
-    case StorageMode::durable: s.durable = true; break;
-    case StorageMode::any: s.durable = (on & (fault_disk | fault_disk_error)) ? true : durable_coin; break;
-  }
-  if (!s.durable) on &= ~(fault_disk | fault_disk_error);
+  return on;
+}
 
+void add_clients(Scenario& s, Rng& rng, const SimOptions& opt) {
   for (uint32_t c = 0; c < opt.clients; ++c) {
     ClientSpec spec;
     spec.buf_size = buf_sizes[rng.below(std::size(buf_sizes))];
@@ -452,7 +441,9 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
     spec.adaptive = opt.adaptive && rng.below(2) == 0;
     s.clients.push_back(spec);
   }
+}
 
+void set_network(Scenario& s, Rng& rng, uint32_t on) {
   s.net.delay_min_us = rng.between(20, 200);
   s.net.delay_spread_us = rng.between(100, 2'000);
   if (on & fault_net) {
@@ -465,13 +456,16 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
     // Without loss every survivor holds every value and a careless rejoin would pass.
     s.net.loss_ppm = static_cast<uint32_t>(rng.between(1'000, 30'000));
   }
+}
+
+// The disk's behaviour; the faults at given times come in add_disk_faults.
+void set_disk(Scenario& s, Rng& rng, Rng& disk_rng, uint32_t on) {
   if (on & fault_disk) {
     s.disk.slow_ppm = static_cast<uint32_t>(rng.below(100'000));
     s.disk.slow_max_us = rng.between(1'000, 200'000);
     s.disk.tear = rng.below(4) != 0;
   }
-  // Drawn from their own stream, so the choices above stay what they were.
-  Rng disk_rng = Rng::derive(seed, "scenario-disk");
+  // Drawn from their own stream, so the choices on `rng` stay what they were.
   if (on & fault_disk) {
     s.disk.reorder = s.disk.tear && disk_rng.below(2) == 0;
     s.disk.lose_dir_ops = disk_rng.below(2) == 0;
@@ -488,72 +482,75 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
       s.disk.compact_log_bytes = disk_rng.between(sim_compact_log_bytes_min, sim_compact_log_bytes_max);
     }
   }
+}
 
-  const TimeUs span = std::max<TimeUs>(s.heal_us * 9 / 10, 1);
-  auto at = [&] { return rng.below(span); };
-  auto later = [&](TimeUs t, TimeUs min_us, TimeUs max_us) { return t + rng.between(min_us, max_us); };
-  if (on & (fault_crash | fault_amnesia)) {
-    s.skew_ppm_max = (on & fault_crash) ? static_cast<uint32_t>(rng.below(100'000)) : 0;
-    const uint64_t crashes = rng.between(1, 6);
-    for (uint64_t i = 0; i < crashes; ++i) {
-      const uint32_t n = static_cast<uint32_t>(rng.below(s.nodes));
-      const bool wipe = (on & fault_amnesia) && (!(on & fault_crash) || rng.below(2) == 0);
-      const TimeUs t = at();
-      // Half the crashes wait for a protocol step: right after an acknowledgement,
-      // or (durable, no wipe) while the node's own sync runs.
-      // A triggered crash restarts fast (restarts are tried every few ms until
-      // one lands after the crash), so frames of its old life are still in flight.
-      const uint64_t trigger = rng.below(4);
-      if (trigger == 0 || (trigger == 1 && !wipe && s.durable)) {
-        s.faults.push_back({t, trigger == 0 ? FaultKind::crash_after_ack : FaultKind::crash_in_sync, n,
-                            wipe ? 1u : 0u});
-        for (TimeUs r = t + rng.between(200, 2'000); r < std::min(s.heal_us, t + 300'000); r += rng.between(200, 5'000)) {
-          s.faults.push_back({r, FaultKind::restart, n, 0});
-        }
-      } else {
-        s.faults.push_back({t, wipe ? FaultKind::crash_wipe : FaultKind::crash, n, 0});
-        s.faults.push_back({later(t, 1'000, 1'000'000), FaultKind::restart, n, 0});
+void add_node_crashes(Scenario& s, Rng& rng, uint32_t on, TimeUs span) {
+  s.skew_ppm_max = (on & fault_crash) ? static_cast<uint32_t>(rng.below(100'000)) : 0;
+  const uint64_t crashes = rng.between(1, 6);
+  for (uint64_t i = 0; i < crashes; ++i) {
+    const uint32_t n = static_cast<uint32_t>(rng.below(s.nodes));
+    const bool wipe = (on & fault_amnesia) && (!(on & fault_crash) || rng.below(2) == 0);
+    const TimeUs t = rng.below(span);
+    // Half the crashes wait for a protocol step: right after an acknowledgement,
+    // or (durable, no wipe) while the node's own sync runs.
+    // A triggered crash restarts fast (restarts are tried every few ms until
+    // one lands after the crash), so frames of its old life are still in flight.
+    const uint64_t trigger = rng.below(4);
+    if (trigger == 0 || (trigger == 1 && !wipe && s.durable)) {
+      s.faults.push_back({t, trigger == 0 ? FaultKind::crash_after_ack : FaultKind::crash_in_sync, n,
+                          wipe ? 1u : 0u});
+      for (TimeUs r = t + rng.between(200, 2'000); r < std::min(s.heal_us, t + 300'000); r += rng.between(200, 5'000)) {
+        s.faults.push_back({r, FaultKind::restart, n, 0});
       }
+    } else {
+      s.faults.push_back({t, wipe ? FaultKind::crash_wipe : FaultKind::crash, n, 0});
+      s.faults.push_back({t + rng.between(1'000, 1'000'000), FaultKind::restart, n, 0});
     }
   }
-  if ((on & fault_crash) && !s.clients.empty()) {
-    const uint64_t crashes = rng.below(4);
-    for (uint64_t i = 0; i < crashes; ++i) {
-      const uint32_t c = static_cast<uint32_t>(rng.below(s.clients.size()));
-      const TimeUs t = at();
-      s.faults.push_back({t, FaultKind::client_crash, c, 0});
-      s.faults.push_back({later(t, 1'000, 500'000), FaultKind::client_restart, c, 0});
-    }
+}
+
+void add_client_crashes(Scenario& s, Rng& rng, TimeUs span) {
+  const uint64_t crashes = rng.below(4);
+  for (uint64_t i = 0; i < crashes; ++i) {
+    const uint32_t c = static_cast<uint32_t>(rng.below(s.clients.size()));
+    const TimeUs t = rng.below(span);
+    s.faults.push_back({t, FaultKind::client_crash, c, 0});
+    s.faults.push_back({t + rng.between(1'000, 500'000), FaultKind::client_restart, c, 0});
   }
-  if (on & fault_partition) {
-    const uint64_t partitions = rng.between(1, 4);
-    for (uint64_t i = 0; i < partitions; ++i) {
-      const TimeUs t = at();
-      // Split the nodes in two random groups; cut one way or both.
-      std::vector<bool> left(s.nodes);
-      const uint64_t shape = rng.below(3);
-      if (shape == 0) {  // isolate one node
-        left[rng.below(s.nodes)] = true;
-      } else {
-        for (uint32_t n = 0; n < s.nodes; ++n) left[n] = rng.below(2) == 0;
-      }
-      const bool one_way = rng.below(3) == 0;
-      for (uint32_t a = 0; a < s.nodes; ++a) {
-        for (uint32_t b = 0; b < s.nodes; ++b) {
-          if (left[a] && !left[b]) {
-            s.faults.push_back({t, FaultKind::cut, a, b});
-            if (!one_way) s.faults.push_back({t, FaultKind::cut, b, a});
-          }
+}
+
+void add_partitions(Scenario& s, Rng& rng, TimeUs span) {
+  const uint64_t partitions = rng.between(1, 4);
+  for (uint64_t i = 0; i < partitions; ++i) {
+    const TimeUs t = rng.below(span);
+    // Split the nodes in two random groups; cut one way or both.
+    std::vector<bool> left(s.nodes);
+    const uint64_t shape = rng.below(3);
+    if (shape == 0) {  // isolate one node
+      left[rng.below(s.nodes)] = true;
+    } else {
+      for (uint32_t n = 0; n < s.nodes; ++n) left[n] = rng.below(2) == 0;
+    }
+    const bool one_way = rng.below(3) == 0;
+    for (uint32_t a = 0; a < s.nodes; ++a) {
+      for (uint32_t b = 0; b < s.nodes; ++b) {
+        if (left[a] && !left[b]) {
+          s.faults.push_back({t, FaultKind::cut, a, b});
+          if (!one_way) s.faults.push_back({t, FaultKind::cut, b, a});
         }
       }
-      s.faults.push_back({later(t, 10'000, 1'000'000), FaultKind::heal, 0, 0});
     }
+    s.faults.push_back({t + rng.between(10'000, 1'000'000), FaultKind::heal, 0, 0});
   }
-  // The later kinds, each on in three runs out of four, each from its own stream.
+}
+
+// The later kinds, each on in three runs out of four, each from its own
+// stream; returns the kinds switched on.
+uint32_t add_later_kinds(Scenario& s, uint64_t seed, const SimOptions& opt, TimeUs span) {
   uint32_t later_on = 0;
   for (size_t k = main_stream_kinds; k < std::size(fault_names); ++k) {
     const FaultName& f = fault_names[k];
-    if (f.bit == fault_disk_error) continue;  // decided above
+    if (f.bit == fault_disk_error) continue;  // decided with the main kinds
     Rng r = Rng::derive(seed, f.name);
     if (!(opt.faults & f.bit) || r.below(4) == 0) continue;
     later_on |= f.bit;
@@ -565,11 +562,13 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
       case fault_stray_fence: add_stray_fence(s, r, span); break;
     }
   }
+  return later_on;
+}
 
-  auto disk_at = [&] { return disk_rng.below(span); };
+void add_disk_faults(Scenario& s, Rng& disk_rng, uint64_t seed, uint32_t on, TimeUs span) {
   if (on & fault_disk) {
     if (disk_rng.below(2) == 0) {  // every node loses power at once, and comes back one by one
-      const TimeUs t = disk_at();
+      const TimeUs t = disk_rng.below(span);
       s.faults.push_back({t, FaultKind::power_loss, 0, 0});
       for (uint32_t n = 0; n < s.nodes; ++n) {
         s.faults.push_back({t + disk_rng.between(1'000, 500'000), FaultKind::restart, n, 0});
@@ -578,12 +577,12 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
     const uint64_t cuts = disk_rng.below(3);
     for (uint64_t i = 0; i < cuts; ++i) {
       // Storage::compact takes about eight writes; any count up to ten lands between two of them.
-      s.faults.push_back({disk_at(), FaultKind::crash_in_compaction, static_cast<uint32_t>(disk_rng.below(s.nodes)),
-                          static_cast<uint32_t>(disk_rng.below(11))});
+      s.faults.push_back({disk_rng.below(span), FaultKind::crash_in_compaction,
+                          static_cast<uint32_t>(disk_rng.below(s.nodes)), static_cast<uint32_t>(disk_rng.below(11))});
     }
     // Drawn last, so the draws above keep their values.
     if (disk_rng.below(3) == 0) {
-      const TimeUs t = disk_at();
+      const TimeUs t = disk_rng.below(span);
       const uint32_t n = static_cast<uint32_t>(disk_rng.below(s.nodes));
       s.faults.push_back({t, FaultKind::corrupt_log, n, 0});
       s.faults.push_back({t + disk_rng.between(1'000, 500'000), FaultKind::restart, n, 0});
@@ -605,20 +604,19 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
   if (on & fault_disk_error) {
     const uint64_t fulls = disk_rng.between(0, 2);
     for (uint64_t i = 0; i < fulls; ++i) {
-      const TimeUs t = disk_at();
+      const TimeUs t = disk_rng.below(span);
       const uint32_t n = static_cast<uint32_t>(disk_rng.below(s.nodes));
       s.faults.push_back({t, FaultKind::disk_full, n, static_cast<uint32_t>(disk_rng.below(sim_disk_full_room_bytes_max + 1))});
       s.faults.push_back({t + disk_rng.between(10'000, 1'000'000), FaultKind::disk_freed, n, 0});
     }
   }
-  std::erase_if(s.faults, [&](const FaultEvent& f) { return f.at_us >= s.heal_us; });
-  std::stable_sort(s.faults.begin(), s.faults.end(),
-                   [](const FaultEvent& x, const FaultEvent& y) { return x.at_us < y.at_us; });
-  s.calm = on == 0 && later_on == 0 && opt.clients == 1;
-  // Door callers draw from a stream of their own, so the scenario of a seed is
-  // otherwise what it was before they existed. A calm run reads only, and
-  // from its client's node: an Advance, or a round on another node that
-  // preempts the client's, would leave a gap (G5).
+}
+
+// Door callers draw from a stream of their own, so the scenario of a seed is
+// otherwise what it was before they existed. A calm run reads only, and from
+// its client's node: an Advance, or a round on another node that preempts the
+// client's, would leave a gap (G5).
+void set_readers(Scenario& s, uint64_t seed, const SimOptions& opt) {
   Rng reader_rng = Rng::derive(seed, "readers");
   s.readers = opt.readers;
   s.advances = !s.calm;
@@ -627,6 +625,48 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
     s.reader_node = c.affinity ? home_server(sim_sequence, s.nodes) : c.first_server;
   }
   s.reader_think_max_us = reader_think_max_choices_us[reader_rng.below(std::size(reader_think_max_choices_us))];
+}
+
+}  // namespace
+
+// Every part of a scenario draws in a fixed order from the seed's streams, so
+// a seed names one run for good; a later part draws from a stream of its own.
+Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
+  Rng rng = Rng::derive(seed, "scenario");
+  Scenario s;
+  s.seed = seed;
+  s.nodes = opt.nodes;
+  s.protocol = opt.protocol;
+  s.speedups = opt.speedups;
+  s.heal_us = opt.time_ms * 1000;
+  s.liveness_bound_us = sim_liveness_bound_us;
+
+  uint32_t on = draw_main_kinds(seed, opt, rng);
+  const bool durable_coin = rng.below(2) == 0;
+  switch (opt.storage) {
+    case StorageMode::memory: s.durable = false; break;
+    case StorageMode::durable: s.durable = true; break;
+    case StorageMode::any: s.durable = (on & (fault_disk | fault_disk_error)) ? true : durable_coin; break;
+  }
+  if (!s.durable) on &= ~(fault_disk | fault_disk_error);
+
+  add_clients(s, rng, opt);
+  set_network(s, rng, on);
+  Rng disk_rng = Rng::derive(seed, "scenario-disk");
+  set_disk(s, rng, disk_rng, on);
+
+  const TimeUs span = std::max<TimeUs>(s.heal_us * 9 / 10, 1);
+  if (on & (fault_crash | fault_amnesia)) add_node_crashes(s, rng, on, span);
+  if ((on & fault_crash) && !s.clients.empty()) add_client_crashes(s, rng, span);
+  if (on & fault_partition) add_partitions(s, rng, span);
+  const uint32_t later_on = add_later_kinds(s, seed, opt, span);
+  add_disk_faults(s, disk_rng, seed, on, span);
+
+  std::erase_if(s.faults, [&](const FaultEvent& f) { return f.at_us >= s.heal_us; });
+  std::stable_sort(s.faults.begin(), s.faults.end(),
+                   [](const FaultEvent& x, const FaultEvent& y) { return x.at_us < y.at_us; });
+  s.calm = on == 0 && later_on == 0 && opt.clients == 1;
+  set_readers(s, seed, opt);
   return s;
 }
 

@@ -97,7 +97,7 @@ struct Net {
 
   struct InFlight {
     uint32_t from, to;
-    Message msg;
+    PeerMessage msg;
   };
   struct Reply {
     uint32_t node;
@@ -107,7 +107,7 @@ struct Net {
   std::vector<bool> up;
   std::deque<InFlight> queue;
   std::vector<InFlight> held;
-  std::function<bool(uint32_t, uint32_t, const Message&)> hold;
+  std::function<bool(uint32_t, uint32_t, const PeerMessage&)> hold;
   std::vector<Reply> replies;
   TimeUs now = 0;
   bool fresh = false;
@@ -140,7 +140,7 @@ TEST(AmnesiaScenario, FiveNodesAForgottenPromiseToAFarProposerIsNeverCounted) {
 
   net.split({2, 4}, {0, 1, 3});
   // Keep node 4's prepares to node 0 in flight instead of losing them.
-  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+  net.hold = [](uint32_t from, uint32_t to, const PeerMessage& m) {
     return from == 4 && to == 0 && std::holds_alternative<Prepare>(m);
   };
   net.request(4, 1, 5);
@@ -220,7 +220,7 @@ TEST(AmnesiaScenario, SevenNodesAPromiseMadeAfterTheEpochAnswerStillLiftsTheFenc
   };
 
   // 1. Node 3 rejoins; its fence reaches 5 and 6 only, for now.
-  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+  net.hold = [](uint32_t from, uint32_t to, const PeerMessage& m) {
     return from == 3 && to != 5 && to != 6 && std::holds_alternative<FenceRequest>(m);
   };
   net.wipe(3);
@@ -231,7 +231,7 @@ TEST(AmnesiaScenario, SevenNodesAPromiseMadeAfterTheEpochAnswerStillLiftsTheFenc
 
   // p proposes above node 3's floor; 0-2 never hear of it, 3 and 4 only later.
   net.split({6}, {0, 1, 2});
-  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+  net.hold = [](uint32_t from, uint32_t to, const PeerMessage& m) {
     return from == 6 && (to == 3 || to == 4) && std::holds_alternative<Prepare>(m);
   };
   net.request(6, 1, 5);
@@ -245,7 +245,7 @@ TEST(AmnesiaScenario, SevenNodesAPromiseMadeAfterTheEpochAnswerStillLiftsTheFenc
   // 2. x loses its state and gets its epoch from {0,1,2,4}; its fence waits.
   net.heal();
   net.split({5}, {3, 6});
-  net.hold = [](uint32_t from, uint32_t, const Message& m) {
+  net.hold = [](uint32_t from, uint32_t, const PeerMessage& m) {
     return from == 5 && std::holds_alternative<FenceRequest>(m);
   };
   net.wipe(5);
@@ -260,7 +260,7 @@ TEST(AmnesiaScenario, SevenNodesAPromiseMadeAfterTheEpochAnswerStillLiftsTheFenc
   ASSERT_TRUE(net.nodes[3]->node().serving());
   deliver(std::move(prepare_to_3));  // node 3 promises R
   // v promises R after its epoch answer; its promise reaches p only at step 4.
-  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+  net.hold = [](uint32_t from, uint32_t to, const PeerMessage& m) {
     return from == 4 && to == 6 && std::holds_alternative<Promise>(m);
   };
   deliver(std::move(prepare_to_4));
@@ -326,7 +326,7 @@ TEST(AmnesiaScenario, SevenNodesAFastPathAcceptOnAForgottenPromiseStaysBelowTheF
   // p's next request takes the fast path: Accept(B') counts x's forgotten
   // promise, and node 5, which never heard of x's new life, accepts it.
   net.heal();
-  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+  net.hold = [](uint32_t from, uint32_t to, const PeerMessage& m) {
     return from == 6 && to == 5 && std::holds_alternative<Accept>(m);
   };
   net.request(6, 2, 5);
@@ -352,7 +352,7 @@ TEST(AmnesiaScenario, SevenNodesAFastPathAcceptOnAForgottenPromiseStaysBelowTheF
 void fresh_cluster_serves_with_nodes_missing(uint32_t nodes, uint32_t started) {
   Net net(nodes, /*fresh=*/true, started);
   // The late starters' own questions wait until node 0 has bootstrapped.
-  net.hold = [](uint32_t from, uint32_t, const Message& m) {
+  net.hold = [](uint32_t from, uint32_t, const PeerMessage& m) {
     return from != 0 && std::holds_alternative<EpochRequest>(m);
   };
   net.settle();
@@ -426,7 +426,7 @@ TEST(BootstrapScenario, ALateStarterThatHeardOfTheClusterIsNeverCountedAsEmpty) 
 TEST(RejoinScenario, AFenceCompletesWhenEveryAnswerArrivesAfterTheNextResend) {
   Net net(3);
   net.request(0, 1, 10);
-  net.hold = [](uint32_t, uint32_t, const Message& m) { return std::holds_alternative<FenceReply>(m); };
+  net.hold = [](uint32_t, uint32_t, const PeerMessage& m) { return std::holds_alternative<FenceReply>(m); };
   net.wipe(2);
   net.settle();
   for (int i = 0; i < 5 && !net.nodes[2]->node().serving(); ++i) {
@@ -483,7 +483,7 @@ TEST(RejoinScenario, EpochsNeverRepeatAfterARollingRestartInMemoryMode) {
 // proposal as the highest accepted value and grants that range after all.
 TEST(ProposerScenario, ARoundThatTimedOutAfterItsAcceptWasTakenGrantsThatRange) {
   Net net(3);
-  net.hold = [](uint32_t from, uint32_t to, const Message& m) {
+  net.hold = [](uint32_t from, uint32_t to, const PeerMessage& m) {
     return (to == 2 && std::holds_alternative<Accept>(m)) ||
            (from == 1 && to == 0 && std::holds_alternative<Accepted>(m));
   };
@@ -504,7 +504,7 @@ TEST(ProposerScenario, ARoundThatTimedOutAfterItsAcceptWasTakenGrantsThatRange) 
 // 100 ms timeout failed every round for good; the timeout adapts, bounded.
 TEST(ProposerScenario, PhasesSlowerThanTheMinimumTimeoutStillComplete) {
   Net net(3);
-  net.hold = [](uint32_t from, uint32_t to, const Message&) { return from != to; };
+  net.hold = [](uint32_t from, uint32_t to, const PeerMessage&) { return from != to; };
   net.request(0, 1, 5);
   for (int i = 0; i < 20 && grants(net).empty(); ++i) {
     net.tick(0, 150'000);  // the timer first, then this phase's answers arrive

@@ -19,7 +19,7 @@ TEST(GapAudit, GapFreeGrantsPass) {
   GapAudit gaps;
   gaps.on_request(request(1, 3));
   gaps.on_request(request(2, 2));
-  gaps.on_send(Message{accept(6)});
+  gaps.on_send(PeerMessage{accept(6)});
   gaps.on_reply(grant(1, 1, 4));  // one batch tiling [1, 6)
   gaps.on_reply(grant(2, 4, 6));
   EXPECT_EQ(gaps.check(), "");
@@ -28,10 +28,10 @@ TEST(GapAudit, GapFreeGrantsPass) {
 TEST(GapAudit, AWholeLostProposalIsALegitimateGap) {
   GapAudit gaps;
   for (uint64_t r = 1; r <= 3; ++r) gaps.on_request(request(r, 2));
-  gaps.on_send(Message{accept(3)});
+  gaps.on_send(PeerMessage{accept(3)});
   gaps.on_reply(grant(1, 1, 3));
-  gaps.on_send(Message{accept(5)});  // its round failed: [3, 5) is lost
-  gaps.on_send(Message{ClassicWrite{"s", 1, 7}});
+  gaps.on_send(PeerMessage{accept(5)});  // its round failed: [3, 5) is lost
+  gaps.on_send(PeerMessage{ClassicWrite{"s", 1, 7}});
   gaps.on_reply(grant(3, 5, 7));    // the next round read 5
   gaps.on_reply(grant(2, 1, 3));    // a retry answered twice, overlapping: no gap
   EXPECT_EQ(gaps.check(), "");
@@ -40,8 +40,8 @@ TEST(GapAudit, AWholeLostProposalIsALegitimateGap) {
 TEST(GapAudit, AFreshSequenceMayStartAboveOneOnlyAtAProposedValue) {
   GapAudit gaps;
   gaps.on_request(request(1, 2));
-  gaps.on_send(Message{accept(4)});
-  gaps.on_send(Message{accept(6)});
+  gaps.on_send(PeerMessage{accept(4)});
+  gaps.on_send(PeerMessage{accept(6)});
   gaps.on_reply(grant(1, 4, 6));  // the round proposing 4 was lost
   EXPECT_EQ(gaps.check(), "");
 }
@@ -51,10 +51,10 @@ TEST(GapAudit, AGrantOneIdLateIsReported) {
   GapAudit gaps;
   gaps.on_request(request(1, 4));
   gaps.on_request(request(2, 4));
-  gaps.on_send(Message{accept(5)});
+  gaps.on_send(PeerMessage{accept(5)});
   gaps.on_reply(grant(1, 1, 5));
-  gaps.on_send(Message{accept(9)});
-  gaps.on_send(Message{accept(10)});
+  gaps.on_send(PeerMessage{accept(9)});
+  gaps.on_send(PeerMessage{accept(10)});
   gaps.on_reply(grant(2, 6, 10));
   EXPECT_EQ(gaps.check(),
             "gap: IDs 5..5 of s were skipped, but no Accept proposed the value 6 at its end, nor did an Advance "
@@ -64,7 +64,7 @@ TEST(GapAudit, AGrantOneIdLateIsReported) {
 TEST(GapAudit, APartOfABatchMissingIsReported) {
   GapAudit gaps;
   for (uint64_t r = 1; r <= 3; ++r) gaps.on_request(request(r, 2));
-  gaps.on_send(Message{accept(7)});
+  gaps.on_send(PeerMessage{accept(7)});
   gaps.on_reply(grant(1, 1, 3));  // the batch [1, 7) without its middle grant
   gaps.on_reply(grant(3, 5, 7));
   EXPECT_NE(gaps.check().find("no Accept proposed the value 3 at its start"), std::string::npos);
@@ -76,7 +76,7 @@ TEST(GapAudit, AnAdvanceExplainsTheGapBeforeIt) {
   gaps.on_request(request(1, 2));
   gaps.on_request(advance(2, 10));
   gaps.on_request(request(3, 2));
-  gaps.on_send(Message{accept(12)});
+  gaps.on_send(PeerMessage{accept(12)});
   gaps.on_reply(grant(1, 1, 3));
   gaps.on_reply(ClientReply{1, 2, Status::ok, 10, 10});
   gaps.on_reply(grant(3, 10, 12));
@@ -90,10 +90,10 @@ TEST(GapAudit, AnAdvanceThenALostRoundIsOneLegitimateGap) {
   gaps.on_request(request(1, 7));
   gaps.on_request(advance(2, 13));
   gaps.on_request(request(3, 2));
-  gaps.on_send(Message{accept(13)});
+  gaps.on_send(PeerMessage{accept(13)});
   gaps.on_reply(grant(1, 1, 8));
-  gaps.on_send(Message{accept(229)});
-  gaps.on_send(Message{accept(231)});
+  gaps.on_send(PeerMessage{accept(229)});
+  gaps.on_send(PeerMessage{accept(231)});
   gaps.on_reply(grant(3, 229, 231));
   EXPECT_EQ(gaps.check(), "");
 }
@@ -104,8 +104,8 @@ TEST(GapAudit, AnAdvanceDoesNotExplainAGrantStartingAnywhere) {
   gaps.on_request(request(1, 2));
   gaps.on_request(advance(2, 10, 2));
   gaps.on_request(request(3, 2));
-  gaps.on_send(Message{accept(12)});
-  gaps.on_send(Message{accept(22)});
+  gaps.on_send(PeerMessage{accept(12)});
+  gaps.on_send(PeerMessage{accept(22)});
   gaps.on_reply(grant(1, 1, 3));
   gaps.on_reply(grant(3, 20, 22));
   EXPECT_NE(gaps.check().find("no Accept proposed the value 20 at its end"), std::string::npos) << gaps.check();

@@ -80,7 +80,7 @@ struct Cluster {
 
   struct InFlight {
     uint32_t from, to;
-    Message msg;
+    PeerMessage msg;
   };
   std::vector<std::unique_ptr<Node>> nodes;
   std::deque<InFlight> queue;

@@ -47,8 +47,8 @@ struct Link {
   // Both sides open, then frames flow both ways until they stop or one side refuses.
   void run() {
     std::deque<Message> to_acceptor, to_connector;
-    for (auto& m : connector.opening()) to_acceptor.push_back(m);
-    for (auto& m : acceptor.opening()) to_connector.push_back(m);
+    for (auto& m : connector.opening()) to_acceptor.push_back(widen(m));
+    for (auto& m : acceptor.opening()) to_connector.push_back(widen(m));
     while ((!to_acceptor.empty() || !to_connector.empty()) && connector_error.empty() && acceptor_error.empty()) {
       deliver(to_acceptor, acceptor, to_connector, acceptor_error, to_acceptor_log);
       if (!acceptor_error.empty()) break;
@@ -65,7 +65,7 @@ struct Link {
     log.push_back(m);
     PeerAuth::Step step = side.on_frame(m);
     error = step.error;
-    for (auto& f : step.send) out.push_back(f);
+    for (auto& f : step.send) out.push_back(widen(f));
   }
 };
 
@@ -114,11 +114,11 @@ TEST(PeerAuth, AcceptorRefusesAProofMadeWithAnotherKey) {
   ASSERT_EQ(acceptor.on_frame(AuthChallenge{nc}).error, "");
   PeerAuth forger(config(key_b, 1), AuthSide::connector, 0, nc);
   PeerAuth accomplice(config(key_b, 0), AuthSide::acceptor, 1, na);
-  ASSERT_EQ(forger.on_frame(accomplice.opening().at(0)).error, "");
-  const PeerAuth::Step proof_b = forger.on_frame(accomplice.on_frame(AuthChallenge{nc}).send.at(0));
+  ASSERT_EQ(forger.on_frame(widen(accomplice.opening().at(0))).error, "");
+  const PeerAuth::Step proof_b = forger.on_frame(widen(accomplice.on_frame(AuthChallenge{nc}).send.at(0)));
   ASSERT_EQ(proof_b.send.size(), 1u);
 
-  EXPECT_EQ(acceptor.on_frame(proof_b.send[0]).error,
+  EXPECT_EQ(acceptor.on_frame(widen(proof_b.send[0])).error,
             "n1's proof does not match this node's cluster key (is the same key file given to every node?)");
   EXPECT_FALSE(acceptor.authenticated());
 }
@@ -201,7 +201,7 @@ TEST(PeerAuth, AcceptorsOwnProofReflectedBackIsRefused) {
   const AuthBytes na = std::get<AuthChallenge>(opening[0]).nonce;
   PeerAuth::Step step = acceptor.on_frame(AuthChallenge{na});
   ASSERT_EQ(step.send.size(), 1u);
-  EXPECT_TRUE(contains(acceptor.on_frame(step.send[0]).error, "n1's proof does not match"));
+  EXPECT_TRUE(contains(acceptor.on_frame(widen(step.send[0])).error, "n1's proof does not match"));
 }
 
 TEST(PeerAuth, ProofIsBoundToTheNodeIndexes) {
@@ -231,14 +231,18 @@ TEST(PeerAuth, EveryConnectionUsesAFreshNonce) {
 // ---- The node sees no handshake frame ----
 
 TEST(Handshake, AuthFramesAreHandshakeFramesNotPeerMessages) {
-  EXPECT_TRUE(is_handshake_message(AuthChallenge{}));
-  EXPECT_TRUE(is_handshake_message(AuthProof{}));
-  EXPECT_TRUE(is_handshake_message(Hello{}));
-  EXPECT_FALSE(is_peer_message(AuthChallenge{}));
-  EXPECT_FALSE(is_peer_message(AuthProof{}));
-  EXPECT_FALSE(is_peer_message(ClientRequest{}));
-  EXPECT_TRUE(is_peer_message(Accept{}));
-  EXPECT_FALSE(is_handshake_message(Accept{}));
+  static_assert(is_alternative_v<AuthChallenge, HandshakeMessage> && is_alternative_v<AuthProof, HandshakeMessage> &&
+                is_alternative_v<Hello, HandshakeMessage>);
+  static_assert(!is_alternative_v<AuthChallenge, PeerMessage> && !is_alternative_v<AuthProof, PeerMessage> &&
+                !is_alternative_v<ClientRequest, PeerMessage> && !is_alternative_v<Accept, HandshakeMessage>);
+  EXPECT_TRUE(in_plane<HandshakeMessage>(AuthProof{}));
+  EXPECT_FALSE(in_plane<PeerMessage>(AuthChallenge{}));
+  EXPECT_FALSE(in_plane<PeerMessage>(ClientRequest{}));
+  EXPECT_TRUE(in_plane<PeerMessage>(Accept{}));
+  EXPECT_FALSE(narrow<PeerMessage>(Message{Hello{}}));
+  Accept accept;
+  accept.seq = "s";
+  EXPECT_TRUE(narrow<PeerMessage>(Message{accept}) == PeerMessage{accept});
 }
 
 // ---- HMAC-SHA256 ----

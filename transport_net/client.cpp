@@ -433,7 +433,7 @@ void NetClient::on_connected(uint32_t i, tcp::socket socket) {
           on_conn_closed(i, gen, reason);
         });
       });
-  s.conn->send(Hello{static_cast<uint32_t>(Role::client), 0, 0, cluster_id(options_.cluster)});
+  s.conn->send(HandshakeMessage{Hello{static_cast<uint32_t>(Role::client), 0, 0, cluster_id(options_.cluster)}});
   for (const auto& req : s.queued) s.conn->send(req);
   s.queued.clear();
 }
@@ -441,17 +441,17 @@ void NetClient::on_connected(uint32_t i, tcp::socket socket) {
 void NetClient::on_message(uint32_t i, uint64_t gen, Message&& m) {
   Slot& s = slots_[i];
   if (closed_ || s.generation != gen || !s.conn) return;
-  if (const auto* h = std::get_if<Hello>(&m)) {
+  // A client connection: the server's Hello, then replies only (handshake.h).
+  if (!s.hello_seen) {
+    const auto* h = std::get_if<Hello>(&m);
+    if (!h) return s.conn->close(std::string("server sent ") + message_name(m) + " before its Hello");
     s.hello_seen = true;
     if (h->cluster != cluster_id(options_.cluster))
       s.conn->close("server belongs to another cluster (is --cluster '" + options_.cluster + "' right?)");
     return;
   }
   const auto* r = std::get_if<ClientReply>(&m);
-  if (!r) {
-    s.conn->close("server sent an unexpected message: " + describe(m));
-    return;
-  }
+  if (!r) return s.conn->close(std::string("server sent ") + message_name(m) + " on a client connection");
   if (r->client != client_id_) return;
   if (r->status != Status::ok && r->status != Status::redirect) {
     s.last_error = "refused: " + status_text(r->status);  // a redirect is no refusal

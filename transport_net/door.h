@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/messages.h"
-#include "core/status.h"
+#include "core/result.h"
 
 namespace rrseq {
 

@@ -102,9 +102,7 @@ void FrameConn::deliver(Message&& m) {
   if (closed_) on_frame_ = nullptr;
 }
 
-bool FrameConn::send(const Message& m) {
-  if (closed_) return false;
-  encode_frame(m, pending_);
+bool FrameConn::queued() {
   if (queued_bytes() > limits_.write_queue_bytes) {
     fail("write queue over " + std::to_string(limits_.write_queue_bytes) + " bytes: peer is not reading");
     return false;

@@ -36,8 +36,15 @@ class FrameConn : public std::enable_shared_from_this<FrameConn> {
   void set_limits(const ConnLimits& limits) { limits_ = limits; }
   // Starts reading; callbacks run on the io_context thread. on_close runs once.
   void start(OnFrame on_frame, OnClose on_close);
-  // Queues a frame; false when the connection is closed or its queue overflowed (then closed).
-  bool send(const Message& m);
+  // Queues a frame of any plane (codec.h: PeerMessage, HandshakeMessage,
+  // ClientRequest, ClientReply); false when the connection is closed or its
+  // queue overflowed (then closed).
+  template <class M>
+  bool send(const M& m) {
+    if (closed_) return false;
+    encode_frame(m, pending_);
+    return queued();
+  }
   void close(const std::string& reason);
   bool is_open() const { return !closed_; }
   // Closed because the other side broke a rule (bad, oversized or too slow a
@@ -54,6 +61,7 @@ class FrameConn : public std::enable_shared_from_this<FrameConn> {
   // Hands on every whole frame at the start of `in`; returns the bytes used.
   size_t take_frames(std::span<const uint8_t> in);
   void deliver(Message&& m);  // runs on_frame_, which may close()
+  bool queued();  // a frame was appended to pending_: bound the queue, start writing
   void write_next();
   void fail(const std::string& reason);  // close() for a violation
   void frame_begun();  // arms the arrival deadline, once per frame

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "core/status.h"
+#include "core/result.h"
 #include "transport_net/address.h"
 #include "transport_net/door.h"
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
+#include "core/result.h"
 #include "transport_net/address.h"
 
 namespace rrseq {

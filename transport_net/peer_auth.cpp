@@ -41,12 +41,6 @@ std::string octal_mode(mode_t mode) {
   return text;
 }
 
-// "Prepare" from "Prepare{seq=a b=3.1.0}".
-std::string type_name(const Message& m) {
-  const std::string d = describe(m);
-  return d.substr(0, d.find('{'));
-}
-
 }  // namespace
 
 Result load_secret_file(const std::string& path, const std::string& kind, size_t bytes_min, size_t bytes_max,
@@ -111,7 +105,7 @@ PeerAuth::PeerAuth(PeerAuthConfig cfg, AuthSide side, uint32_t peer, const AuthB
       nonce_(nonce),
       state_(cfg_.key ? State::await_challenge : State::done) {}
 
-std::vector<Message> PeerAuth::opening() const {
+std::vector<HandshakeMessage> PeerAuth::opening() const {
   if (!cfg_.key) return {};
   return {AuthChallenge{nonce_}};
 }
@@ -145,14 +139,14 @@ PeerAuth::Step PeerAuth::on_frame(const Message& m) {
       return {};
     }
     case State::done:
-      return fail(peer_name() + " sent " + type_name(m) + " after the handshake had finished");
+      return fail(peer_name() + " sent " + message_name(m) + " after the handshake had finished");
     case State::failed:
-      return fail(peer_name() + " sent " + type_name(m) + " after failing the handshake");
+      return fail(peer_name() + " sent " + message_name(m) + " after failing the handshake");
   }
   if (challenge || proof) {
-    return fail(peer_name() + " sent " + type_name(m) + " out of order in the handshake");
+    return fail(peer_name() + " sent " + message_name(m) + " out of order in the handshake");
   }
-  return fail(peer_name() + " sent " + type_name(m) +
+  return fail(peer_name() + " sent " + message_name(m) +
               " before proving it holds the cluster key (does it run without --cluster-key?)");
 }
 

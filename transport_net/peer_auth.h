@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "core/messages.h"
-#include "core/status.h"
+#include "core/result.h"
 
 namespace rrseq {
 
@@ -67,10 +67,10 @@ class PeerAuth {
   PeerAuth(PeerAuthConfig cfg, AuthSide side, uint32_t peer, const AuthBytes& nonce);
 
   // What this side sends right after its Hello: an AuthChallenge when it has a key.
-  std::vector<Message> opening() const;
+  std::vector<HandshakeMessage> opening() const;
 
   struct Step {
-    std::vector<Message> send;  // answer these, in order
+    std::vector<HandshakeMessage> send;  // answer these, in order
     std::string error;          // not empty: refuse the peer and close the connection
   };
   // Feed every frame after the peer's Hello until authenticated(), and every

@@ -117,28 +117,8 @@ class Server::Impl final : public NodeDoor {
     return cfg_.listen.host + ":" + std::to_string(port);
   }
 
-  Result start(std::vector<Address> peers) {
-    // The node's index is its place in the sorted list of every address, so
-    // all nodes agree on it when they are given the same address strings.
-    std::vector<std::string> all{cfg_.listen.port == 0 ? bound_address() : cfg_.listen.text};
-    for (const auto& p : peers) all.push_back(p.text);
-    std::vector<std::string> sorted = all;
-    std::sort(sorted.begin(), sorted.end());
-    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
-      return Result::error("an address is listed twice: " + *std::adjacent_find(sorted.begin(), sorted.end()));
-    }
-    if (sorted.size() > cluster_nodes_max) {
-      return Result::error("at most " + std::to_string(cluster_nodes_max) + " nodes in a cluster, got " +
-                           std::to_string(sorted.size()));
-    }
-    nodes_ = static_cast<uint32_t>(sorted.size());
-    self_ = static_cast<uint32_t>(std::find(sorted.begin(), sorted.end(), all[0]) - sorted.begin());
-    name_ = "n" + std::to_string(self_);
-    peers_.resize(nodes_);
-    for (const auto& p : peers) {
-      const auto idx = static_cast<uint32_t>(std::find(sorted.begin(), sorted.end(), p.text) - sorted.begin());
-      peers_[idx] = std::make_unique<Peer>(io_, p);
-    }
+  Result start(const std::vector<Address>& peers) {
+    if (Result r = place_nodes(peers); !r.is_ok()) return r;
     auth_cfg_ = PeerAuthConfig{cfg_.cluster_key ? std::make_shared<const std::string>(*cfg_.cluster_key) : nullptr,
                                cfg_.cluster, nodes_, self_};
     if (!cfg_.cluster_key) {
@@ -146,31 +126,10 @@ class Server::Impl final : public NodeDoor {
                               " can act as a peer and corrupt every sequence; give each node --cluster-key FILE");
     }
     if (nodes_ % 2 == 0) log(LogLevel::warn, "an even cluster size (" + std::to_string(nodes_) + ") tolerates no more failures than one node fewer");
-
-    HostConfig hcfg;
-    hcfg.node.self = self_;
-    hcfg.node.nodes = nodes_;
-    hcfg.node.protocol = cfg_.protocol;
-    hcfg.node.speedups = cfg_.speedups;
-    hcfg.node.durable = !cfg_.data_dir.empty();
-    hcfg.data_dir = cfg_.data_dir;
-    hcfg.rejoin_if_corrupt = cfg_.rejoin_if_corrupt;
-    hcfg.compact_log_bytes = cfg_.compact_log_bytes;
-    const bool durable = hcfg.node.durable;
-    t0_ = SteadyClock::now();
-    const uint64_t seed = std::random_device{}() * 0x100000001ull ^ std::random_device{}();
-    if (Result r = NodeHost::open(env_, std::move(hcfg), seed, now_us(), &host_); !r.is_ok()) return r;
-    log(LogLevel::info, "listening on " + bound_address() + " as node " + std::to_string(self_) + " of " +
-                            std::to_string(nodes_) + " (" + protocol_name(cfg_.protocol) + ", " +
-                            (durable ? "durable in " + cfg_.data_dir : std::string("memory mode")) + ")");
+    if (Result r = open_host(); !r.is_ok()) return r;
     set_connection_limits();
-    if (durable) disk_thread_ = std::thread([this] { disk_loop(); });
-    if (http_) {
-      http_->start();
-      log(LogLevel::info, "HTTP at http://" + http_->bound_address() + " (/v1/sequences/NAME/next, /metrics)");
-    }
-    if (grpc_) log(LogLevel::info, "gRPC at " + grpc_->bound_address() + " (pb.RRAPI, rrseq.v1.Sequences)");
-    if ((http_ || grpc_) && !cfg_.admin_token) log(LogLevel::info, "no --admin-token: admin calls (advance) are refused");
+    if (!cfg_.data_dir.empty()) disk_thread_ = std::thread([this] { disk_loop(); });  // durable
+    start_doors();
     accept_next();
     for (uint32_t i = 0; i < nodes_; ++i) {
       if (peers_[i]) connect_peer(i);
@@ -202,6 +161,61 @@ class Server::Impl final : public NodeDoor {
   }
 
  private:
+  // The node's index is its place in the sorted list of every address, so
+  // all nodes agree on it when they are given the same address strings.
+  Result place_nodes(const std::vector<Address>& peers) {
+    std::vector<std::string> all{cfg_.listen.port == 0 ? bound_address() : cfg_.listen.text};
+    for (const auto& p : peers) all.push_back(p.text);
+    std::vector<std::string> sorted = all;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+      return Result::error("an address is listed twice: " + *std::adjacent_find(sorted.begin(), sorted.end()));
+    }
+    if (sorted.size() > cluster_nodes_max) {
+      return Result::error("at most " + std::to_string(cluster_nodes_max) + " nodes in a cluster, got " +
+                           std::to_string(sorted.size()));
+    }
+    nodes_ = static_cast<uint32_t>(sorted.size());
+    self_ = static_cast<uint32_t>(std::find(sorted.begin(), sorted.end(), all[0]) - sorted.begin());
+    name_ = "n" + std::to_string(self_);
+    peers_.resize(nodes_);
+    for (const auto& p : peers) {
+      const auto idx = static_cast<uint32_t>(std::find(sorted.begin(), sorted.end(), p.text) - sorted.begin());
+      peers_[idx] = std::make_unique<Peer>(io_, p);
+    }
+    return Result::ok();
+  }
+
+  // The node and its storage: recovered from the data directory, or in memory.
+  Result open_host() {
+    HostConfig hcfg;
+    hcfg.node.self = self_;
+    hcfg.node.nodes = nodes_;
+    hcfg.node.protocol = cfg_.protocol;
+    hcfg.node.speedups = cfg_.speedups;
+    hcfg.node.durable = !cfg_.data_dir.empty();
+    hcfg.data_dir = cfg_.data_dir;
+    hcfg.rejoin_if_corrupt = cfg_.rejoin_if_corrupt;
+    hcfg.compact_log_bytes = cfg_.compact_log_bytes;
+    const bool durable = hcfg.node.durable;
+    t0_ = SteadyClock::now();
+    const uint64_t seed = std::random_device{}() * 0x100000001ull ^ std::random_device{}();
+    if (Result r = NodeHost::open(env_, std::move(hcfg), seed, now_us(), &host_); !r.is_ok()) return r;
+    log(LogLevel::info, "listening on " + bound_address() + " as node " + std::to_string(self_) + " of " +
+                            std::to_string(nodes_) + " (" + protocol_name(cfg_.protocol) + ", " +
+                            (durable ? "durable in " + cfg_.data_dir : std::string("memory mode")) + ")");
+    return Result::ok();
+  }
+
+  void start_doors() {
+    if (http_) {
+      http_->start();
+      log(LogLevel::info, "HTTP at http://" + http_->bound_address() + " (/v1/sequences/NAME/next, /metrics)");
+    }
+    if (grpc_) log(LogLevel::info, "gRPC at " + grpc_->bound_address() + " (pb.RRAPI, rrseq.v1.Sequences)");
+    if ((http_ || grpc_) && !cfg_.admin_token) log(LogLevel::info, "no --admin-token: admin calls (advance) are refused");
+  }
+
   struct Peer {
     Peer(asio::io_context& io, Address a) : addr(std::move(a)), retry(io) {}
     Address addr;
@@ -258,132 +272,117 @@ class Server::Impl final : public NodeDoor {
       if (open_connections_ >= accepted_max_) {
         log(LogLevel::warn, "refusing " + label + ": " + std::to_string(open_connections_) + " connections open");
       } else {
+        const auto nonce = random_nonce();
+        if (!nonce) return fatal("OpenSSL gave no random bytes for a handshake nonce");
         auto conn = FrameConn::make(std::move(socket), label);
         conn->set_limits(client_conn_limits);  // until it proves to be a peer
-        serve(std::move(conn));
+        ++open_connections_;
+        Session::start(*this, conn, Handshake::accepted(auth_cfg_, *nonce));
       }
       accept_next();
     });
   }
 
-  // One accepted connection: a Hello first, then frames of its role only.
-  void serve(std::shared_ptr<FrameConn> conn) {
-    ++open_connections_;
-    struct State {
-      bool greeted = false;
-      bool is_peer = false;
-      uint32_t peer = 0;
-      ConnId id = 0;
-      std::unique_ptr<asio::steady_timer> deadline;
-      std::optional<PeerAuth> auth;  // peers only
-      bool settled() const { return greeted && (!auth || auth->authenticated()); }
-    };
-    auto st = std::make_shared<State>();
-    st->deadline = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(handshake_timeout_ms));
-    std::weak_ptr<FrameConn> weak = conn;
-    st->deadline->async_wait([weak, st](const asio::error_code& ec) {
-      if (ec || st->settled()) return;
-      if (auto c = weak.lock()) c->close("handshake not done within " + std::to_string(handshake_timeout_ms) + " ms");
-    });
-    conn->start(
-        [this, weak, st](Message&& m) {
-          auto c = weak.lock();
-          if (!c) return;
-          if (!st->greeted) {
-            auto* hello = std::get_if<Hello>(&m);
-            std::string why;
-            if (!hello) {
-              why = "first frame is not a Hello";
-            } else if (hello->cluster != cluster_id(cfg_.cluster)) {
-              why = "Hello from another cluster (is --cluster the same on every node?)";
-            } else if (hello->role == static_cast<uint32_t>(Role::peer) &&
-                       (hello->nodes != nodes_ || hello->node >= nodes_ || hello->node == self_)) {
-              why = "peer Hello claims node " + std::to_string(hello->node) + " of " + std::to_string(hello->nodes) +
-                    ", but this cluster has " + std::to_string(nodes_) + " nodes and this is node " +
-                    std::to_string(self_);
-            } else if (hello->role != static_cast<uint32_t>(Role::peer) &&
-                       hello->role != static_cast<uint32_t>(Role::client)) {
-              why = "Hello with unknown role " + std::to_string(hello->role);
-            }
-            if (!why.empty()) return refuse(*c, why);
-            st->greeted = true;
-            st->is_peer = hello->role == static_cast<uint32_t>(Role::peer);
-            st->peer = hello->node;
-            if (!st->is_peer && (st->id = clients_.add(c)) == 0) {
-              return refuse(*c, std::to_string(clients_.connections_max()) +
-                                    " client connections already open (client_connections_max)");
-            }
-            c->send(my_hello());
-            if (st->is_peer) {
-              const auto nonce = random_nonce();
-              if (!nonce) return fatal("OpenSSL gave no random bytes for a handshake nonce");
-              st->auth.emplace(auth_cfg_, AuthSide::acceptor, st->peer, *nonce);
-              for (const auto& f : st->auth->opening()) c->send(f);
-            }
-            if (st->settled()) {
-              st->deadline->cancel();
-              if (st->is_peer) c->set_limits(peer_conn_limits);  // no key: Hello is all
-            }
-            return;
-          }
-          if (st->is_peer) {
-            if (is_handshake_message(m) || !st->auth->authenticated()) {
-              if (advance_auth(*c, *st->auth, m)) {
-                st->deadline->cancel();
-                c->set_limits(peer_conn_limits);  // a proven peer
-              }
-              return;
-            }
-            if (!is_peer_message(m)) return refuse(*c, "a peer connection sent the client frame " + describe(m));
-            host_->on_peer_message(st->peer, m, now_us());
-          } else {
-            // The only thing a client may ask for is a fresh range: never a value, never a peer message.
-            auto* req = std::get_if<ClientRequest>(&m);
-            if (!req) return refuse(*c, "a client connection may only send ClientRequest, not " + describe(m));
-            if (req->at_least != 0) {  // Advance is for admins, through a door that checks the token
-              clients_.reply(st->id, ClientReply{req->client, req->request, Status::permission_denied});
-              return;
-            }
-            host_->on_client_request(st->id, *req, now_us());
-          }
-          drain();
-        },
-        [this, weak, st](const std::string& reason) {
-          --open_connections_;
-          if (st->id) {
-            clients_.remove(st->id);
-            host_->on_client_closed(st->id);
-          }
-          auto c = weak.lock();
-          const bool violation = c && c->closed_for_violation();
-          if (violation || log_enabled(LogLevel::debug)) {
-            log(violation ? LogLevel::warn : LogLevel::debug,
-                "closed " + (c ? c->label() : std::string("a connection")) + ": " + reason);
-          }
-        });
-  }
+  // One TCP connection, accepted or dialled: its Handshake (handshake.h) until
+  // done, then the frames of its plane only. The connection's callbacks own
+  // it; it holds the connection weakly.
+  class Session : public std::enable_shared_from_this<Session> {
+   public:
+    static void start(Impl& server, const std::shared_ptr<FrameConn>& conn, Handshake handshake) {
+      auto session = std::shared_ptr<Session>(new Session(server, conn, std::move(handshake)));
+      session->arm_deadline();
+      conn->start([session](Message&& m) { session->on_frame(std::move(m)); },
+                  [session](const std::string& reason) { session->on_closed(reason); });
+      for (const auto& f : session->hs_.opening().send) conn->send(f);
+    }
+
+   private:
+    Session(Impl& server, const std::shared_ptr<FrameConn>& conn, Handshake handshake)
+        : s_(server), conn_(conn), hs_(std::move(handshake)) {}
+
+    void arm_deadline() {
+      deadline_ = std::make_unique<asio::steady_timer>(s_.io_, std::chrono::milliseconds(handshake_timeout_ms));
+      deadline_->async_wait([weak = weak_from_this()](const asio::error_code& ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->hs_.done()) return;
+        if (auto c = self->conn_.lock()) {
+          c->close("handshake not done within " + std::to_string(handshake_timeout_ms) + " ms");
+        }
+      });
+    }
+
+    void on_frame(Message&& m) {
+      auto c = conn_.lock();
+      if (!c) return;
+      if (!hs_.done() || (hs_.role() == Role::peer && in_plane<HandshakeMessage>(m))) return handshake(*c, m);
+      if (hs_.role() == Role::peer) {
+        if (!in_plane<PeerMessage>(m)) {
+          return s_.refuse(*c, std::string("a peer connection sent the client frame ") + message_name(m));
+        }
+        s_.host_->on_peer_message(hs_.peer(), *narrow<PeerMessage>(std::move(m)), s_.now_us());
+      } else {
+        // The only thing a client may ask for is a fresh range: never a value, never a peer message.
+        auto* req = std::get_if<ClientRequest>(&m);
+        if (!req) return s_.refuse(*c, "a client connection may only send ClientRequest, not " + describe(m));
+        if (req->at_least != 0) {  // Advance is for admins, through a door that checks the token
+          s_.clients_.reply(client_, ClientReply{req->client, req->request, Status::permission_denied});
+          return;
+        }
+        s_.host_->on_client_request(client_, *req, s_.now_us());
+      }
+      s_.drain();
+    }
+
+    void handshake(FrameConn& c, const Message& m) {
+      const bool was_done = hs_.done();
+      Handshake::Step step = hs_.on_frame(m);
+      if (!step.error.empty()) return s_.refuse(c, step.error);
+      const bool settled = !was_done && hs_.done();
+      if (settled && hs_.role() == Role::client && (client_ = s_.clients_.add(conn_.lock())) == 0) {
+        return s_.refuse(c, std::to_string(s_.clients_.connections_max()) +
+                                " client connections already open (client_connections_max)");
+      }
+      for (const auto& f : step.send) c.send(f);
+      if (!settled) return;
+      deadline_->cancel();
+      if (hs_.role() == Role::peer) c.set_limits(peer_conn_limits);  // a proven peer
+      if (hs_.dialled()) s_.peer_up(hs_.peer());
+    }
+
+    void on_closed(const std::string& reason) {
+      if (client_) {
+        s_.clients_.remove(client_);
+        s_.host_->on_client_closed(client_);
+      }
+      if (hs_.dialled()) {
+        // Said here: the peer may refuse us without sending a word.
+        if (hs_.awaiting_proof()) {
+          s_.log(LogLevel::warn, "handshake with peer n" + std::to_string(hs_.peer()) + " (" +
+                                     s_.peers_[hs_.peer()]->addr.text +
+                                     ") ended before it proved the cluster key: " + reason);
+        }
+        return s_.peer_failed(hs_.peer(), reason);
+      }
+      --s_.open_connections_;
+      auto c = conn_.lock();
+      const bool violation = c && c->closed_for_violation();
+      if (violation || log_enabled(LogLevel::debug)) {
+        s_.log(violation ? LogLevel::warn : LogLevel::debug,
+               "closed " + (c ? c->label() : std::string("a connection")) + ": " + reason);
+      }
+    }
+
+    Impl& s_;
+    std::weak_ptr<FrameConn> conn_;
+    Handshake hs_;
+    ConnId client_ = 0;  // a greeted client's id in clients_
+    std::unique_ptr<asio::steady_timer> deadline_;
+  };
 
   // Logs why a connection is refused and closes it; every other connection goes on.
   void refuse(FrameConn& c, const std::string& why) {
     log(LogLevel::warn, "refusing " + c.label() + ": " + why);
     c.close(why);
-  }
-
-  // Feeds a frame to a peer connection's authentication and sends its answers,
-  // or refuses the connection. True when the peer has just proved itself.
-  bool advance_auth(FrameConn& c, PeerAuth& auth, const Message& m) {
-    const bool before = auth.authenticated();
-    PeerAuth::Step step = auth.on_frame(m);
-    if (!step.error.empty()) {
-      refuse(c, step.error);
-      return false;
-    }
-    for (const auto& f : step.send) c.send(f);
-    return !before && auth.authenticated();
-  }
-
-  Message my_hello() const {
-    return Hello{static_cast<uint32_t>(Role::peer), self_, nodes_, cluster_id(cfg_.cluster)};
   }
 
   // ---- outgoing connections to peers, reconnecting with jittered backoff ----
@@ -403,43 +402,8 @@ class Server::Impl final : public NodeDoor {
             p.connecting = false;
             const auto nonce = random_nonce();
             if (!nonce) return fatal("OpenSSL gave no random bytes for a handshake nonce");
-            auto auth = std::make_shared<PeerAuth>(auth_cfg_, AuthSide::connector, i, *nonce);
             p.conn = FrameConn::make(std::move(*socket), p.addr.text);
-            std::weak_ptr<FrameConn> weak = p.conn;
-            p.conn->start(
-                [this, i, weak, auth](Message&& m) {
-                  auto c = weak.lock();
-                  if (!c) return;
-                  // The peer answers our Hello with its own, then authenticates; protocol frames may follow.
-                  if (auto* hello = std::get_if<Hello>(&m)) {
-                    if (hello->cluster == cluster_id(cfg_.cluster) && hello->node == i) {
-                      if (auth->authenticated()) peer_up(i);  // no key: the Hello is all there is
-                      return;
-                    }
-                    const std::string why = "answers as node " + std::to_string(hello->node) +
-                                            " of another cluster or index; check every node's address list";
-                    log(LogLevel::error, peers_[i]->addr.text + " " + why);
-                    auth->abandon();
-                    return c->close(why);
-                  }
-                  if (is_handshake_message(m) || !auth->authenticated()) {
-                    if (advance_auth(*c, *auth, m)) peer_up(i);
-                    return;
-                  }
-                  if (!is_peer_message(m)) return refuse(*c, "a peer connection sent the client frame " + describe(m));
-                  host_->on_peer_message(i, m, now_us());
-                  drain();
-                },
-                [this, i, auth](const std::string& reason) {
-                  // Said here: the peer may refuse us without sending a word.
-                  if (auth->pending()) {
-                    log(LogLevel::warn, "handshake with peer n" + std::to_string(i) + " (" + peers_[i]->addr.text +
-                                            ") ended before it proved the cluster key: " + reason);
-                  }
-                  peer_failed(i, reason);
-                });
-            p.conn->send(my_hello());
-            for (const auto& f : auth->opening()) p.conn->send(f);
+            Session::start(*this, p.conn, Handshake::dialled(auth_cfg_, i, *nonce));
           });
         });
   }
@@ -486,7 +450,7 @@ class Server::Impl final : public NodeDoor {
         }
       }
       if (to_self_.empty()) break;
-      Message m = std::move(to_self_.front());
+      PeerMessage m = std::move(to_self_.front());
       to_self_.pop_front();
       host_->on_peer_message(self_, m, now_us());
     }
@@ -617,7 +581,7 @@ class Server::Impl final : public NodeDoor {
   uint32_t nodes_ = 1;
   std::unique_ptr<NodeHost> host_;
   std::vector<std::unique_ptr<Peer>> peers_;  // by node index; null for self
-  std::deque<Message> to_self_;
+  std::deque<PeerMessage> to_self_;
   ClientConns clients_;
   size_t accepted_max_ = 0;       // sockets held at once: clients, peers, and not yet greeted
   size_t open_connections_ = 0;
@@ -650,7 +614,7 @@ Result Server::open() { return impl_->open(); }
 std::string Server::bound_address() const { return impl_->bound_address(); }
 std::string Server::http_address() const { return impl_->http_address(); }
 std::string Server::grpc_address() const { return impl_->grpc_address(); }
-Result Server::start(std::vector<Address> peers) { return impl_->start(std::move(peers)); }
+Result Server::start(std::vector<Address> peers) { return impl_->start(peers); }
 std::string Server::run() { return impl_->run(); }
 void Server::stop() { impl_->stop(); }
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/node_config.h"
-#include "core/status.h"
+#include "core/result.h"
 #include "transport_net/address.h"
 #include "transport_net/net_limits.h"
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -84,13 +85,18 @@ Address address_arg(const std::string& what, const std::string& text) {
   return *a;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct CommandLine {
   ServerConfig cfg;
-  std::vector<std::string> positional;
+  std::vector<Address> peers;
   std::optional<std::string> key_file;
   std::optional<std::string> token_file;
+};
+
+// Every option is checked here, with a usage error (exit 2) that names it.
+CommandLine parse_command_line(int argc, char** argv) {
+  CommandLine cl;
+  ServerConfig& cfg = cl.cfg;
+  std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -99,12 +105,12 @@ int main(int argc, char** argv) {
     };
     if (a == "--help" || a == "-h") {
       std::cout << usage_text;
-      return 0;
+      std::exit(0);
     } else if (a == "--cluster") {
       cfg.cluster = value();
       if (cfg.cluster.empty()) usage_error("--cluster: the name must not be empty");
     } else if (a == "--cluster-key") {
-      key_file = value();
+      cl.key_file = value();
     } else if (a == "--protocol") {
       const std::string v = value();
       if (v == "ballot") {
@@ -130,7 +136,7 @@ int main(int argc, char** argv) {
     } else if (a == "--grpc") {
       cfg.grpc = address_arg(a, value());
     } else if (a == "--admin-token") {
-      token_file = value();
+      cl.token_file = value();
     } else if (a.size() > 1 && a[0] == '-' && a[1] == '-') {
       usage_error("unknown option '" + a + "'");
     } else {
@@ -140,26 +146,26 @@ int main(int argc, char** argv) {
   if (positional.size() < 2) usage_error("expected ADDR PATH [PEER...]");
   cfg.listen = address_arg("ADDR", positional[0]);
   cfg.data_dir = positional[1];
-  std::vector<Address> peers;
-  for (size_t i = 2; i < positional.size(); ++i) peers.push_back(address_arg("PEER", positional[i]));
-  set_log_level(cfg.log_level);
-  if (key_file) {
-    std::vector<std::string> warnings;
-    Result r = load_cluster_key(*key_file, &cfg.cluster_key.emplace(), &warnings);
-    if (!r.is_ok()) usage_error("--cluster-key: " + r.message());
-    for (const auto& w : warnings) log_line(LogLevel::warn, w);
-  }
-  if (token_file) {
-    std::vector<std::string> warnings;
-    Result r = load_admin_token(*token_file, &cfg.admin_token.emplace(), &warnings);
-    if (!r.is_ok()) usage_error("--admin-token: " + r.message());
-    for (const auto& w : warnings) log_line(LogLevel::warn, w);
-  }
-  log_line(LogLevel::info, raise_open_files_limit());  // one per connection: take all we may
-  if (cfg.protocol == Protocol::classic) {
-    log_line(LogLevel::warn, "protocol classic is the 2016 algorithm: it can hand out duplicate IDs");
-  }
+  for (size_t i = 2; i < positional.size(); ++i) cl.peers.push_back(address_arg("PEER", positional[i]));
+  return cl;
+}
 
+// The cluster key and the admin token, read from their files into cfg.
+void load_secrets(CommandLine& cl) {
+  std::vector<std::string> warnings;
+  if (cl.key_file) {
+    Result r = load_cluster_key(*cl.key_file, &cl.cfg.cluster_key.emplace(), &warnings);
+    if (!r.is_ok()) usage_error("--cluster-key: " + r.message());
+  }
+  if (cl.token_file) {
+    Result r = load_admin_token(*cl.token_file, &cl.cfg.admin_token.emplace(), &warnings);
+    if (!r.is_ok()) usage_error("--admin-token: " + r.message());
+  }
+  for (const auto& w : warnings) log_line(LogLevel::warn, w);
+}
+
+// Runs the server until SIGINT or SIGTERM (exit 0) or until it fails (exit 1).
+int serve(const ServerConfig& cfg, const std::vector<Address>& peers) {
   // SIGINT and SIGTERM are taken by a thread that asks the server to stop.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -193,4 +199,17 @@ int main(int argc, char** argv) {
   waiter.join();
   log_line(LogLevel::info, "stopped");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommandLine cl = parse_command_line(argc, argv);
+  set_log_level(cl.cfg.log_level);
+  load_secrets(cl);
+  log_line(LogLevel::info, raise_open_files_limit());  // one per connection: take all we may
+  if (cl.cfg.protocol == Protocol::classic) {
+    log_line(LogLevel::warn, "protocol classic is the 2016 algorithm: it can hand out duplicate IDs");
+  }
+  return serve(cl.cfg, cl.peers);
 }

@@ -9,7 +9,7 @@ void GapAudit::on_request(const ClientRequest& r) {
   if (r.at_least != 0) advanced_[r.seq].insert(r.at_least);
 }
 
-void GapAudit::on_send(const Message& m) {
+void GapAudit::on_send(const PeerMessage& m) {
   if (const auto* a = std::get_if<Accept>(&m)) {
     proposed_[a->seq].insert(a->value);
   } else if (const auto* w = std::get_if<ClassicWrite>(&m)) {

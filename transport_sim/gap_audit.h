@@ -29,7 +29,7 @@ class GapAudit {
   // A node received this request: its sequence names the range of the reply.
   void on_request(const ClientRequest& r);
   // A node proposed this message (Accept and ClassicWrite values count).
-  void on_send(const Message& m);
+  void on_send(const PeerMessage& m);
   // A node sent this reply to a client, whether or not it arrives.
   void on_reply(const ClientReply& r);
   // After the run: the first gap with an edge no proposal explains, or "".

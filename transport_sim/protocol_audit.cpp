@@ -7,7 +7,7 @@ namespace {
 std::string node_name(uint32_t n) { return "n" + std::to_string(n); }
 }  // namespace
 
-void ProtocolAudit::on_send(uint32_t from, const Message& m) {
+void ProtocolAudit::on_send(uint32_t from, const PeerMessage& m) {
   Kept& k = nodes_.at(from);
   auto keep = [&](const std::string& seq, const Ballot& b) {
     Ballot& kept = k.promised[seq];

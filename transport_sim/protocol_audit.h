@@ -36,7 +36,7 @@ class ProtocolAudit {
       : nodes_(nodes), fence_sent_(nodes), lives_lost_(nodes, 0), epochs_now_(nodes), epochs_before_(nodes) {}
 
   // Node `from` sent `m` (to a peer or to itself).
-  void on_send(uint32_t from, const Message& m);
+  void on_send(uint32_t from, const PeerMessage& m);
   // Node `n` lost its state (memory mode restart, wiped disk).
   void forget(uint32_t n);
   const std::vector<std::string>& failures() const { return failures_; }

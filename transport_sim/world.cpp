@@ -301,7 +301,8 @@ class World {
     push(std::move(e));
   }
 
-  void send_to_node(uint32_t from, bool from_client, uint64_t conn, uint32_t to, const Message& m) {
+  template <class M>  // PeerMessage or ClientRequest
+  void send_to_node(uint32_t from, bool from_client, uint64_t conn, uint32_t to, const M& m) {
     NodeSlot& dst = nodes_[to];
     if (!dst.up) {
       ++result_.stats.dropped;
@@ -332,13 +333,18 @@ class World {
     transmit(std::move(e), !from_client);
   }
 
-  std::optional<Message> decode(const Event& e) {
+  // The frame of an event, in the plane its link carries (PeerMessage,
+  // ClientRequest, ClientReply); anything else is a failure of the world.
+  template <class Plane>
+  std::optional<Plane> decode(const Event& e) {
     auto r = decode_frame(std::span(reinterpret_cast<const uint8_t*>(e.bytes.data()), e.bytes.size()));
     if (auto* err = std::get_if<DecodeError>(&r)) {
       result_.failures.push_back("codec: a frame the codec wrote did not decode: " + err->reason);
       return std::nullopt;
     }
-    return std::get<Message>(std::move(r));
+    auto m = narrow<Plane>(std::get<Message>(std::move(r)));
+    if (!m) result_.failures.push_back("world: a frame arrived on a link of another plane");
+    return m;
   }
 
   // ---- nodes ----
@@ -639,7 +645,7 @@ class World {
       e.target = c;
       e.life = cs.conn & 0xffffffffu;
       e.from = n;
-      e.bytes = encode_frame(Message{cs.reply});
+      e.bytes = encode_frame(cs.reply);
       if (c < clients_.size() && client_blocked_[c * s_.nodes + n]) {
         ++result_.stats.messages;
         ++result_.stats.dropped;
@@ -702,7 +708,7 @@ class World {
     }
   }
 
-  static bool is_ack(const Message& m) {
+  static bool is_ack(const PeerMessage& m) {
     if (auto* p = std::get_if<Promise>(&m)) return p->ok;
     if (auto* a = std::get_if<Accepted>(&m)) return a->ok;
     return false;
@@ -864,7 +870,7 @@ class World {
     e.life = rd.node_life;
     e.from_client = true;
     e.arg = reader_conn(r, rd.calls);
-    e.bytes = encode_frame(Message{req});
+    e.bytes = encode_frame(req);
     transmit(std::move(e), false);
   }
 
@@ -875,7 +881,7 @@ class World {
     e.target = reader_of(cs.conn);
     e.from = n;
     e.arg = cs.conn & 0xffffffffu;
-    e.bytes = encode_frame(Message{cs.reply});
+    e.bytes = encode_frame(cs.reply);
     transmit(std::move(e), false);
   }
 
@@ -907,81 +913,15 @@ class World {
   // ---- dispatch ----
   void dispatch(const Event& e) {
     switch (e.type) {
-      case EventType::to_node: {
-        NodeSlot& slot = nodes_[e.target];
-        if (!slot.up || slot.life != e.life) {
-          ++result_.stats.dropped;
-          return;
-        }
-        if (slot.paused) return hold(slot.held, e);
-        auto m = decode(e);
-        if (!m) return;
-        if (e.from_client) {
-          const auto& req = std::get<ClientRequest>(*m);
-          gaps_.on_request(req);
-          slot.host->on_client_request(e.arg, req, local_now(slot));
-        } else {
-          slot.host->on_peer_message(e.from, *m, local_now(slot));
-        }
-        drain_node(e.target);
-        return;
-      }
-      case EventType::to_client: {
-        ClientSlot& slot = clients_[e.target];
-        if (!slot.up || (slot.life & 0xffffffffu) != e.life) {
-          ++result_.stats.dropped;
-          return;
-        }
-        if (slot.paused) return hold(slot.held, e);
-        auto m = decode(e);
-        if (!m) return;
-        slot.session->on_reply(e.from, std::get<ClientReply>(*m), now_);
-        drain_client(e.target);
-        wake_if_waiting(e.target);
-        return;
-      }
-      case EventType::node_timer: {
-        NodeSlot& slot = nodes_[e.target];
-        if (!slot.up || slot.life != e.life) return;
-        if (slot.paused) return hold(slot.held, e);
-        if (slot.timer_at == e.at) slot.timer_at.reset();
-        slot.host->on_timer(local_now(slot));
-        drain_node(e.target);
-        return;
-      }
-      case EventType::disk_job_done: {
-        NodeSlot& slot = nodes_[e.target];
-        if (!slot.up || slot.life != e.life) return;
-        if (slot.paused) return hold(slot.held, e);
-        return run_disk_job(e.target);
-      }
-      case EventType::client_timer: {
-        ClientSlot& slot = clients_[e.target];
-        if (!slot.up || slot.life != e.life) return;
-        if (slot.paused) return hold(slot.held, e);
-        if (slot.timer_at == e.at) slot.timer_at.reset();
-        slot.session->on_timer(now_);
-        drain_client(e.target);
-        wake_if_waiting(e.target);
-        return;
-      }
-      case EventType::conn_lost: {
-        ClientSlot& slot = clients_[e.target];
-        if (!slot.up || slot.life != e.life) return;
-        if (slot.paused) return hold(slot.held, e);
-        slot.session->on_connection_lost(e.from, now_);
-        drain_client(e.target);
-        wake_if_waiting(e.target);
-        return;
-      }
-      case EventType::client_wake: {
-        ClientSlot& slot = clients_[e.target];
-        if (!slot.up || slot.life != e.life || slot.state != ClientSlot::State::thinking) return;
-        if (slot.paused) return hold(slot.held, e);
-        slot.state = ClientSlot::State::waiting;
-        slot.fiber->resume();
-        return;
-      }
+      case EventType::to_node:
+      case EventType::node_timer:
+      case EventType::disk_job_done:
+        return dispatch_node_event(e);
+      case EventType::to_client:
+      case EventType::client_timer:
+      case EventType::conn_lost:
+      case EventType::client_wake:
+        return dispatch_client_event(e);
       case EventType::fault:
         apply_fault(s_.faults[e.arg]);
         return;
@@ -1012,9 +952,9 @@ class World {
       case EventType::to_reader: {
         const ReaderSlot& rd = readers_[e.target];
         if (!rd.waiting || e.arg != (rd.calls & 0xffffffffu)) return;  // a call it gave up on
-        auto m = decode(e);
-        if (!m) return;
-        return on_reader_reply(e.target, e.from, std::get<ClientReply>(*m));
+        auto reply = decode<ClientReply>(e);
+        if (!reply) return;
+        return on_reader_reply(e.target, e.from, *reply);
       }
       case EventType::reader_timeout: {
         ReaderSlot& rd = readers_[e.target];
@@ -1024,6 +964,60 @@ class World {
         return end_reader_call(e.target, rd.node);
       }
     }
+  }
+
+  // An event for one life of a node; while the node is paused it waits.
+  void dispatch_node_event(const Event& e) {
+    NodeSlot& slot = nodes_[e.target];
+    if (!slot.up || slot.life != e.life) {
+      if (e.type == EventType::to_node) ++result_.stats.dropped;  // a frame lost with the life it was sent to
+      return;
+    }
+    if (slot.paused) return hold(slot.held, e);
+    if (e.type == EventType::disk_job_done) return run_disk_job(e.target);
+    if (e.type == EventType::node_timer) {
+      if (slot.timer_at == e.at) slot.timer_at.reset();
+      slot.host->on_timer(local_now(slot));
+    } else if (e.from_client) {
+      auto req = decode<ClientRequest>(e);
+      if (!req) return;
+      gaps_.on_request(*req);
+      slot.host->on_client_request(e.arg, *req, local_now(slot));
+    } else {
+      auto m = decode<PeerMessage>(e);
+      if (!m) return;
+      slot.host->on_peer_message(e.from, *m, local_now(slot));
+    }
+    drain_node(e.target);
+  }
+
+  // An event for one life of a client; while the client is paused it waits.
+  void dispatch_client_event(const Event& e) {
+    ClientSlot& slot = clients_[e.target];
+    // A frame names the low 32 bits of the life it was sent to.
+    const uint64_t life = e.type == EventType::to_client ? (slot.life & 0xffffffffu) : slot.life;
+    if (!slot.up || life != e.life) {
+      if (e.type == EventType::to_client) ++result_.stats.dropped;
+      return;
+    }
+    if (e.type == EventType::client_wake && slot.state != ClientSlot::State::thinking) return;
+    if (slot.paused) return hold(slot.held, e);
+    if (e.type == EventType::client_wake) {
+      slot.state = ClientSlot::State::waiting;
+      return slot.fiber->resume();
+    }
+    if (e.type == EventType::to_client) {
+      auto reply = decode<ClientReply>(e);
+      if (!reply) return;
+      slot.session->on_reply(e.from, *reply, now_);
+    } else if (e.type == EventType::client_timer) {
+      if (slot.timer_at == e.at) slot.timer_at.reset();
+      slot.session->on_timer(now_);
+    } else {
+      slot.session->on_connection_lost(e.from, now_);
+    }
+    drain_client(e.target);
+    wake_if_waiting(e.target);
   }
 
   // ---- pauses ----

@@ -1,5 +1,6 @@
 #pragma once
 // Result of an operation that can fail for expected reasons (I/O, bad input).
+// Not the wire's Status (messages.h), which a node answers a client with.
 #include <string>
 #include <utility>
 
