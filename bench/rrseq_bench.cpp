@@ -73,7 +73,7 @@ double time_scale = 1.0;                   // --time_scale
 struct ClusterKnobs {
   bool durable = false;
   bool doors = false;  // every node also serves --grpc and --http
-  SpeedUps speedups;   // ServerConfig::speedups
+  SpeedUps speedups{}; // ServerConfig::speedups
 
   void apply(ServerConfig& cfg) const {
     cfg.speedups = speedups;
@@ -96,16 +96,19 @@ struct ClientKnobs {
   uint64_t buffer_size = 0;
   bool affinity = true;   // clients of one sequence prefer its home node (leaderless fallback)
   bool adaptive = false;  // grow the range with the rate IDs are used
+  bool share_requests = true;  // unbuffered threads of one Client share a request
 
   void apply(ClientOptions& o) const {
     o.buffer_size = buffer_size;
     o.affinity = affinity;
     o.adaptive = adaptive;
+    o.share_requests = share_requests;
   }
   std::string label() const {  // suffix for switches beyond buffer_size
     std::string s;
     if (!affinity) s += "_NoAffinity";
     if (adaptive) s += "_Adaptive";
+    if (!share_requests) s += "_NoShare";
     return s;
   }
 };
@@ -554,6 +557,9 @@ void register_all() {
     if (r.durable) add(r.w, ClusterKnobs{.durable = true, .speedups = {.group_commit = false}}, client);
     if (r.buf > 0) add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .adaptive = true});
   }
+  // Threads of one Client taking turns instead of sharing a request.
+  add(Workload::local, ClusterKnobs{}, ClientKnobs{.buffer_size = 0, .share_requests = false});
+  add(Workload::local, ClusterKnobs{.durable = true}, ClientKnobs{.buffer_size = 0, .share_requests = false});
   // The doors, and the native rows they must not slow, on one cluster.
   const ClusterKnobs doors{.doors = true};
   add(Workload::single, doors, ClientKnobs{.buffer_size = 0});

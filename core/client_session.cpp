@@ -34,8 +34,9 @@ std::optional<uint64_t> ClientSession::take_id(TimeUs now) {
   return std::nullopt;
 }
 
-std::optional<std::pair<uint64_t, uint64_t>> ClientSession::take_ids(TimeUs now, uint64_t max) {
+std::optional<std::pair<uint64_t, uint64_t>> ClientSession::take_ids(TimeUs now, uint64_t max, uint64_t callers) {
   if (failed_ || max == 0) return std::nullopt;
+  callers_ = callers;
   while (!ranges_.empty() && ranges_.front().first == ranges_.front().second) ranges_.pop_front();
   std::optional<std::pair<uint64_t, uint64_t>> taken;
   if (!ranges_.empty()) {

@@ -4,10 +4,12 @@
 // retries with jittered backoff. The simulator and the network client library
 // drive the same code.
 //
-// Buffer size B: B = 0 asks for one ID per take_id() and keeps nothing; B > 0
-// asks for B IDs at a time and prefetches the next B once half of what is
-// buffered is used. A retry reuses the request id and goes to the next server;
+// Buffer size B: B = 0 asks for one ID per waiting caller and keeps nothing
+// (callers who wait at once share one request, as timestamp oracles batch
+// concurrent callers into one RPC); B > 0 asks for B IDs at a time and
+// prefetches the next B once half of what is buffered is used. A retry reuses the request id and goes to the next server;
 // if the first server did grant, that range is simply never used (a gap).
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -76,7 +78,9 @@ class ClientSession {
   std::optional<uint64_t> take_id(TimeUs now);
   // Up to `max` IDs at once, [from, to) from the oldest buffered range, for a
   // caller that hands them out itself; refills as if they were all used.
-  std::optional<std::pair<uint64_t, uint64_t>> take_ids(TimeUs now, uint64_t max);
+  // `callers`: how many callers wait for an ID now, this one included; with
+  // B = 0 the next request asks for that many (up to shared_request_ids_max).
+  std::optional<std::pair<uint64_t, uint64_t>> take_ids(TimeUs now, uint64_t max, uint64_t callers = 1);
   void on_reply(uint32_t server, const ClientReply& r, TimeUs now);
   // The connection to `server` closed (the process died, the server refused
   // us): a request waiting there will not be answered, so it moves on to the
@@ -109,7 +113,9 @@ class ClientSession {
   void send_attempt(TimeUs now);
   void back_off(TimeUs now);
   void move_to(uint32_t server, TimeUs now);  // notes when the client leaves its home node
-  uint64_t want() const { return cfg_.buf_size == 0 ? 1 : size_; }
+  uint64_t want() const {
+    return cfg_.buf_size == 0 ? std::clamp<uint64_t>(callers_, 1, shared_request_ids_max) : size_;
+  }
   void adapt(TimeUs now);
 
   ClientConfig cfg_;
@@ -117,6 +123,7 @@ class ClientSession {
   Rng rng_;
   uint64_t next_request_ = 1;
   uint64_t size_ = 0;                      // IDs asked per request (B, or adapted)
+  uint64_t callers_ = 1;                   // B = 0: callers waiting, as of the last take_ids
   std::optional<TimeUs> last_request_us_;  // when the previous refill was sent
   std::deque<std::pair<uint64_t, uint64_t>> ranges_;  // buffered [from, to), oldest first
   std::optional<InFlight> in_flight_;

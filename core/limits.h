@@ -15,6 +15,9 @@ inline constexpr size_t frame_header_bytes = 10;          // version, type, body
 inline constexpr size_t frame_bytes_max = 1u << 20;       // whole frame, header included
 inline constexpr size_t seq_name_bytes_max = 64;          // [A-Za-z0-9_.-]{1,64}
 inline constexpr uint64_t range_ids_max = 1u << 20;       // IDs in one client request
+// IDs one unbuffered request asks for on behalf of the callers of one client
+// that wait at once (one each); more callers wait for the next request.
+inline constexpr uint64_t shared_request_ids_max = 1024;
 inline constexpr size_t sequences_max = 4096;             // named sequences per node
 inline constexpr size_t conn_requests_in_flight_max = 64; // unanswered client requests on one connection
 inline constexpr size_t queued_requests_max = 4096;      // client requests queued per node; more get `overloaded`

@@ -40,6 +40,25 @@ TEST(ClientSession, BufferSizeZeroAsksForOneIdPerTake) {
   EXPECT_EQ(s.take_output().sends.size(), 1u);
 }
 
+TEST(ClientSession, BufferSizeZeroAsksOneIdForEachWaitingCaller) {
+  ClientSession s(config(0), 7, 1);
+  EXPECT_FALSE(s.take_ids(0, range_ids_max, 5));
+  auto out = s.take_output();
+  ASSERT_EQ(out.sends.size(), 1u);
+  EXPECT_EQ(out.sends[0].second.count, 5u);
+  // Callers that come while it is in flight wait for its answer, not a second request.
+  EXPECT_FALSE(s.take_ids(1, range_ids_max, 9));
+  EXPECT_TRUE(s.take_output().sends.empty());
+  s.on_reply(0, ok(out.sends[0].second, 1), 10);
+  EXPECT_EQ(s.take_ids(10, range_ids_max, 9), std::make_pair(uint64_t{1}, uint64_t{6}));
+  EXPECT_TRUE(s.take_output().sends.empty());  // still no prefetch with B = 0
+  // Many callers: one request asks at most shared_request_ids_max.
+  EXPECT_FALSE(s.take_ids(11, range_ids_max, shared_request_ids_max + 1));
+  out = s.take_output();
+  ASSERT_EQ(out.sends.size(), 1u);
+  EXPECT_EQ(out.sends[0].second.count, shared_request_ids_max);
+}
+
 TEST(ClientSession, PrefetchesWhenHalfTheBufferIsUsed) {
   ClientSession s(config(4), 7, 1);
   EXPECT_FALSE(s.take_id(0));

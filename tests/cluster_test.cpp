@@ -125,6 +125,39 @@ void expect_gap_free(const std::vector<std::vector<uint64_t>>& streams) {
   }
 }
 
+// One next() call: ticks of a clock shared by all threads, read before it and after it.
+struct TimedCall {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  uint64_t id = 0;
+};
+
+// G3 across threads: a call that began after another returned got a larger ID.
+// Empty when it holds, else the first pair that breaks it.
+std::string real_time_order_violation(std::vector<TimedCall> calls) {
+  std::vector<TimedCall> by_end = calls;
+  std::sort(by_end.begin(), by_end.end(), [](const TimedCall& a, const TimedCall& b) { return a.end < b.end; });
+  std::vector<size_t> max_before(by_end.size());  // index of the largest ID among by_end[0..i]
+  for (size_t i = 0; i < by_end.size(); ++i)
+    max_before[i] = (i == 0 || by_end[i].id > by_end[max_before[i - 1]].id) ? i : max_before[i - 1];
+  for (const TimedCall& b : calls) {
+    const auto ended = std::lower_bound(by_end.begin(), by_end.end(), b.start,
+                                        [](const TimedCall& a, uint64_t t) { return a.end < t; });
+    if (ended == by_end.begin()) continue;
+    const TimedCall& a = by_end[max_before[static_cast<size_t>(ended - by_end.begin()) - 1]];
+    if (a.id >= b.id)
+      return "ID " + std::to_string(a.id) + " returned at tick " + std::to_string(a.end) + ", then ID " +
+             std::to_string(b.id) + " from a call begun at tick " + std::to_string(b.start);
+  }
+  return "";
+}
+
+TEST(RealTimeOrder, TheCheckFindsALaterCallWithASmallerId) {
+  EXPECT_EQ(real_time_order_violation({{0, 1, 5}, {2, 3, 6}, {1, 4, 2}}), "");  // overlapping calls: any order
+  EXPECT_EQ(real_time_order_violation({{0, 1, 5}, {2, 3, 4}}), "ID 5 returned at tick 1, then ID 4 from a call begun at tick 2");
+  EXPECT_EQ(real_time_order_violation({{0, 1, 7}, {1, 2, 3}, {5, 6, 6}}), "ID 7 returned at tick 1, then ID 6 from a call begun at tick 5");
+}
+
 TEST_F(ClusterTest, FirstIdIsOne) {
   start(3);
   auto c = client("first", 0);
@@ -179,14 +212,35 @@ TEST_P(ConsumersTest, ManyConcurrentConsumersOfOneClient) {
   auto c = client("consumers_buf" + std::to_string(buf), buf);
   ASSERT_TRUE(c);
   std::vector<std::vector<uint64_t>> streams(consumers);
+  std::vector<std::vector<TimedCall>> calls(consumers);
+  std::atomic<uint64_t> clock{0};
   std::vector<std::thread> threads;
-  for (auto& s : streams) threads.emplace_back([&c, &s, per_consumer] { s = take(*c, per_consumer); });
+  for (size_t i = 0; i < consumers; ++i) {
+    threads.emplace_back([&, i] {
+      for (size_t k = 0; k < per_consumer; ++k) {
+        TimedCall call;
+        call.start = clock.fetch_add(1);
+        NextResult r = c->next();
+        call.end = clock.fetch_add(1);
+        if (!r.ok()) {
+          ADD_FAILURE() << "next() failed: " << r.error;
+          return;
+        }
+        call.id = r.id;
+        calls[i].push_back(call);
+        streams[i].push_back(r.id);
+      }
+    });
+  }
   for (auto& t : threads) t.join();
   for (const auto& s : streams) {
     EXPECT_EQ(s.size(), per_consumer);
     EXPECT_TRUE(strictly_increasing(s));
   }
   expect_gap_free(streams);
+  std::vector<TimedCall> all;
+  for (const auto& v : calls) all.insert(all.end(), v.begin(), v.end());
+  EXPECT_EQ(real_time_order_violation(all), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(BufSize, ConsumersTest, ::testing::Values(0, 1024));

@@ -8,7 +8,8 @@
 // next() first claims an ID from the window, the range it leased from the
 // session last, with one compare-and-swap and no lock; only when the window is
 // empty does it take the mutex and lease the next range (the session then
-// prefetches another, which the caller sends before it returns).
+// prefetches another, which the caller sends before it returns). Unbuffered,
+// the callers waiting at once share one request for as many IDs.
 #include <algorithm>
 #include <asio.hpp>
 #include <atomic>
@@ -195,6 +196,7 @@ class NetClient final : public Client {
   bool closed_ = false;
   bool driving_ = false;  // a thread is running io_
   size_t waiters_ = 0;    // threads blocked on cv_
+  uint64_t callers_ = 0;  // threads in next() past the window: an unbuffered request asks one ID each
   Pending pending_;
   std::optional<TimeUs> timer_at_;
   uint64_t timer_gen_ = 0;
@@ -229,10 +231,19 @@ NextResult NetClient::next() {
   if (auto id = claim()) return NextResult{*id, {}};
   const auto deadline = Clock::now() + options_.deadline;
   std::unique_lock lock(mu_);
+  ++callers_;
   NextResult r = next_locked(lock, deadline);
-  // Pass the baton: a grant wakes one waiter, and each waiter that leaves wakes
-  // the next, so many threads waiting on one client do not all wake per grant.
-  if (waiters_ > 0) cv_.notify_one();
+  --callers_;
+  // IDs left in the window (a shared request's): every waiter may take one.
+  // Otherwise pass the baton: one waiter wakes to drive, and each that leaves
+  // wakes the next, so waiters do not all wake for nothing.
+  if (waiters_ > 0) {
+    if (window_next_.load(std::memory_order_relaxed) < window_end_.load(std::memory_order_relaxed)) {
+      cv_.notify_all();
+    } else {
+      cv_.notify_one();
+    }
+  }
   return r;
 }
 
@@ -240,7 +251,7 @@ NextResult NetClient::next_locked(std::unique_lock<std::mutex>& lock, Clock::tim
   // Leases the session's oldest range and hands out its first ID.
   auto take = [this](TimeUs now) -> std::optional<uint64_t> {
     if (auto id = claim()) return id;  // another thread leased meanwhile
-    auto range = session_.take_ids(now, range_ids_max);
+    auto range = session_.take_ids(now, range_ids_max, options_.share_requests ? callers_ : 1);
     if (!range) return std::nullopt;
     lease(range->first + 1, range->second);
     return range->first;

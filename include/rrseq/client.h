@@ -10,7 +10,8 @@
 //   rrseq::NextResult r = client->next();   // thread-safe; r.id or r.error
 //
 // IDs come from a local buffer of `buffer_size` IDs (buffer_size 0: one
-// request per ID). The next range is asked for as soon as the current one is
+// request per ID, shared by the threads that wait at once: each gets one of
+// its IDs, in the order they are served). The next range is asked for as soon as the current one is
 // taken into use, and its answer is read by the call that needs it: the
 // library has no thread of its own; callers of next() do its network work.
 // IDs one Client hands out strictly increase; IDs of all clients are unique.
@@ -38,6 +39,9 @@ struct ClientOptions {
   bool adaptive = false;
   std::chrono::milliseconds adaptive_period{1'000};
   uint64_t adaptive_ids_max = 1u << 20;
+  // buffer_size 0: threads that wait at once share one request for one ID
+  // each. Off: one request per ID, the threads taking turns (for comparison).
+  bool share_requests = true;
 };
 
 // Why next() returned no ID, for a program to act on; `error` says it for people.
