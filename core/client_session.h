@@ -50,6 +50,9 @@ struct ClientConfig {
   TimeUs attempt_timeout_us = 300'000;       // no answer by then: retry elsewhere
   TimeUs retry_backoff_min_us = 1'000;       // after a refusal (not_ready, overloaded, timeout)
   TimeUs retry_backoff_max_us = 100'000;
+  // B = 0: callers who wait at once share one request for as many IDs
+  // (take_ids's `callers`); off, each caller's request asks for one.
+  bool share_requests = true;
 };
 
 struct ClientGrant {
@@ -114,7 +117,8 @@ class ClientSession {
   void back_off(TimeUs now);
   void move_to(uint32_t server, TimeUs now);  // notes when the client leaves its home node
   uint64_t want() const {
-    return cfg_.buf_size == 0 ? std::clamp<uint64_t>(callers_, 1, shared_request_ids_max) : size_;
+    if (cfg_.buf_size > 0) return size_;
+    return cfg_.share_requests ? std::clamp<uint64_t>(callers_, 1, shared_request_ids_max) : 1;
   }
   void adapt(TimeUs now);
 

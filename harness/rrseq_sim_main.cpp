@@ -50,6 +50,10 @@ const char* usage_text =
     "  --no-group-commit   durable: one sync per record instead of one for all written\n"
     "  --no-affinity       no client prefers the node its sequence name hashes to\n"
     "  --no-adaptive       no client adapts its buffer size to its rate of use\n"
+    "  --single-caller     every client has one caller (by default about half the\n"
+    "                      unbuffered clients have 2..4, like threads of one Client)\n"
+    "  --no-share-requests the callers of an unbuffered client ask one ID each instead\n"
+    "                      of sharing one request\n"
     "  --trace             with --seed: print every event\n"
     "  --scenario          with --seed: print the generated scenario\n"
     "  --jobs J            sweep worker threads (default: all cores)\n"
@@ -184,6 +188,10 @@ Cli parse(int argc, char** argv) {
       cli.opt.affinity = false;
     } else if (a == "--no-adaptive") {
       cli.opt.adaptive = false;
+    } else if (a == "--single-caller") {
+      cli.opt.several_callers = false;
+    } else if (a == "--no-share-requests") {
+      cli.opt.share_requests = false;
     } else if (a == "--trace") {
       cli.trace = true;
     } else if (a == "--scenario") {

@@ -409,6 +409,8 @@ std::string option_flags(const SimOptions& opt) {
   o << speedup_flags(opt.speedups);
   if (!opt.affinity) o << " --no-affinity";
   if (!opt.adaptive) o << " --no-adaptive";
+  if (!opt.several_callers) o << " --single-caller";
+  if (!opt.share_requests) o << " --no-share-requests";
   return o.str();
 }
 
@@ -612,6 +614,18 @@ void add_disk_faults(Scenario& s, Rng& disk_rng, uint64_t seed, uint32_t on, Tim
   }
 }
 
+// Several callers on about half the unbuffered clients, drawn from a stream
+// of their own so the scenario of a seed is otherwise what it was before.
+void set_callers(Scenario& s, uint64_t seed, const SimOptions& opt) {
+  Rng callers_rng = Rng::derive(seed, "callers");
+  s.share_requests = opt.share_requests;
+  for (ClientSpec& c : s.clients) {
+    const bool several = callers_rng.below(2) == 0;
+    const auto n = static_cast<uint32_t>(callers_rng.between(2, sim_callers_max));
+    if (opt.several_callers && c.buf_size == 0 && several) c.callers = n;
+  }
+}
+
 // Door callers draw from a stream of their own, so the scenario of a seed is
 // otherwise what it was before they existed. A calm run reads only, and from
 // its client's node: an Advance, or a round on another node that preempts the
@@ -651,6 +665,7 @@ Scenario make_scenario(uint64_t seed, const SimOptions& opt) {
   if (!s.durable) on &= ~(fault_disk | fault_disk_error);
 
   add_clients(s, rng, opt);
+  set_callers(s, seed, opt);
   set_network(s, rng, on);
   Rng disk_rng = Rng::derive(seed, "scenario-disk");
   set_disk(s, rng, disk_rng, on);

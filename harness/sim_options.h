@@ -40,11 +40,14 @@ struct SimOptions {
   SpeedUps speedups;
   bool affinity = true;  // about half the clients prefer the sequence's home node
   bool adaptive = true;  // about half the clients adapt their buffer size
+  bool several_callers = true;  // about half the unbuffered clients have 2..4 callers
+  bool share_requests = true;   // callers waiting at once on one client share a request
 };
 
 inline constexpr uint32_t sim_nodes_min = 3;
 inline constexpr uint32_t sim_clients_max = 64;
 inline constexpr uint32_t sim_readers_max = 16;
+inline constexpr uint32_t sim_callers_max = 4;  // per unbuffered client
 inline constexpr uint64_t sim_time_ms_max = 3'600'000;
 inline constexpr TimeUs sim_liveness_bound_us = 3'000'000;
 // Under `disk`, simulated nodes compact past a few KiB, so runs reach compaction.

@@ -55,6 +55,32 @@ TEST(Sim, CalmSingleClientGetsOneTwoThree) {
   }
 }
 
+// Several callers of one unbuffered client share a request: the grants they
+// get are longer than one ID, and the calm run is still gap-free (G5). Without
+// sharing each request asks one ID.
+TEST(Sim, CallersOfAnUnbufferedClientShareRequests) {
+  SimOptions o = options();
+  o.faults = 0;
+  o.clients = 1;
+  uint64_t shared_runs = 0, longest_shared = 0, longest_alone = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    const RunOutcome probe = run_seed(seed, o);
+    if (probe.scenario.clients.front().callers < 2) continue;
+    ++shared_runs;
+    EXPECT_TRUE(probe.ok()) << "seed " << seed << ": " << first_violation(probe.report);
+    EXPECT_EQ(probe.report.ids_skipped, 0u) << "seed " << seed;
+    for (const GrantRecord& g : probe.history.grants) longest_shared = std::max(longest_shared, g.to - g.from);
+    SimOptions alone = o;
+    alone.share_requests = false;
+    const RunOutcome r = run_seed(seed, alone);
+    EXPECT_TRUE(r.ok()) << "seed " << seed << ": " << first_violation(r.report);
+    for (const GrantRecord& g : r.history.grants) longest_alone = std::max(longest_alone, g.to - g.from);
+  }
+  EXPECT_GE(shared_runs, 5u);
+  EXPECT_GT(longest_shared, 1u);
+  EXPECT_EQ(longest_alone, 1u);
+}
+
 // Door callers read in every run and advance in those with faults; a calm
 // run's reads cost no ID (its client still gets 1, 2, 3, ... above).
 TEST(Sim, ReadersReadAndAdvanceUnderFaults) {

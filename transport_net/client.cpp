@@ -154,6 +154,7 @@ class NetClient final : public Client {
     c.adaptive = o.adaptive;
     c.adaptive_period_us = static_cast<TimeUs>(o.adaptive_period.count()) * 1000;
     c.adaptive_ids_max = o.adaptive_ids_max;
+    c.share_requests = o.share_requests;
     return c;
   }
   TimeUs now_us() const {
@@ -251,7 +252,7 @@ NextResult NetClient::next_locked(std::unique_lock<std::mutex>& lock, Clock::tim
   // Leases the session's oldest range and hands out its first ID.
   auto take = [this](TimeUs now) -> std::optional<uint64_t> {
     if (auto id = claim()) return id;  // another thread leased meanwhile
-    auto range = session_.take_ids(now, range_ids_max, options_.share_requests ? callers_ : 1);
+    auto range = session_.take_ids(now, range_ids_max, callers_);
     if (!range) return std::nullopt;
     lease(range->first + 1, range->second);
     return range->first;

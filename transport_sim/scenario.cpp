@@ -35,11 +35,13 @@ std::string Scenario::describe() const {
   std::ostringstream o;
   o << "nodes=" << nodes << " protocol=" << protocol_name(protocol) << (durable ? " durable" : " memory")
     << (speedups.combine ? "" : " no-combine") << (speedups.fast_path ? "" : " no-fast-path")
-    << (speedups.group_commit ? "" : " no-group-commit") << " clients=[";
+    << (speedups.group_commit ? "" : " no-group-commit") << (share_requests ? "" : " no-share-requests")
+    << " clients=[";
   for (size_t i = 0; i < clients.size(); ++i) {
     o << (i ? " " : "") << "buf" << clients[i].buf_size << "@n" << clients[i].first_server
       << (clients[i].affinity ? "+aff" : "") << (clients[i].adaptive ? "+adapt" : "")
-      << (clients[i].follow_redirects_before_heal ? "" : "-redirect");
+      << (clients[i].follow_redirects_before_heal ? "" : "-redirect")
+      << (clients[i].callers > 1 ? "x" + std::to_string(clients[i].callers) : "");
   }
   o << "]";
   if (readers > 0) {

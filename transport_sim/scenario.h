@@ -49,6 +49,9 @@ struct ClientSpec {
   // Follow redirects (client index i is node i) before the final heal too;
   // after it every client follows them.
   bool follow_redirects_before_heal = true;
+  // Callers taking IDs from this one client at once, as threads of one Client
+  // do; more than one only when buf_size is 0, where they share requests.
+  uint32_t callers = 1;
 };
 
 enum class FaultKind : uint8_t {
@@ -132,6 +135,7 @@ struct Scenario {
   Protocol protocol = Protocol::ballot;
   bool durable = false;
   SpeedUps speedups;
+  bool share_requests = true;  // the clients' (ClientConfig::share_requests)
   std::vector<ClientSpec> clients;
   // Door callers (the gRPC and HTTP doors): each asks a node drawn from the
   // seed for the sequence's Current, or for an Advance when `advances`, one

@@ -113,12 +113,17 @@ struct NodeSlot {
   bool disk_full = false;
 };
 
+// One caller of a client: a thread of the application, as a fiber.
+struct Caller {
+  enum class State { waiting, thinking, stopped } state = State::waiting;
+  std::unique_ptr<Fiber> fiber;
+};
+
 struct ClientSlot {
   bool up = false;
   uint64_t life = 0;
-  enum class State { waiting, thinking, stopped } state = State::waiting;
   std::unique_ptr<ClientSession> session;
-  std::unique_ptr<Fiber> fiber;
+  std::vector<Caller> callers;  // ClientSpec::callers of them, sharing the session
   std::optional<TimeUs> timer_at;
   Rng think_rng;
   bool paused = false;
@@ -225,7 +230,7 @@ class World {
       }
     }
     // Unwind every fiber before the world goes away.
-    for (auto& c : clients_) c.fiber.reset();
+    for (auto& c : clients_) c.callers.clear();
     for (const auto& f : audit_.failures()) result_.failures.push_back(f);
     if (std::string gap = gaps_.check(); !gap.empty()) result_.failures.push_back(std::move(gap));
     return std::move(result_);
@@ -736,7 +741,6 @@ class World {
     ClientSlot& slot = clients_[c];
     ++slot.life;
     slot.up = true;
-    slot.state = ClientSlot::State::waiting;
     slot.timer_at.reset();
     const ClientSpec& spec = s_.clients[c];
     ClientConfig cfg;
@@ -749,36 +753,58 @@ class World {
     cfg.adaptive = spec.adaptive;
     cfg.adaptive_period_us = adaptive_period_us;
     cfg.adaptive_ids_max = adaptive_ids_max;
+    cfg.share_requests = s_.share_requests;
     slot.session = std::make_unique<ClientSession>(
         cfg, conn_of(c), Rng::derive(s_.seed, "client", c * 1000003ull + slot.life).next());
     trace(client_name(c) + " starts (buffer " + std::to_string(spec.buf_size) + ")");
-    slot.fiber = std::make_unique<Fiber>([this, c](Fiber& f) { workload(c, f); });
-    slot.fiber->resume();
+    // All callers arrive at once, so the first request is shared by them all.
+    slot.callers = std::vector<Caller>(spec.callers);
+    for (uint32_t k = 0; k < spec.callers; ++k) {
+      slot.callers[k].fiber = std::make_unique<Fiber>([this, c, k](Fiber& f) { workload(c, k, f); });
+    }
+    for (Caller& caller : slot.callers) caller.fiber->resume();
   }
 
-  // The application: take an ID, think, repeat.
-  void workload(uint32_t c, Fiber& f) {
+  uint64_t callers_waiting(const ClientSlot& slot) const {
+    return std::count_if(slot.callers.begin(), slot.callers.end(),
+                         [](const Caller& k) { return k.state == Caller::State::waiting; });
+  }
+
+  // The application's caller k: take an ID, think, repeat.
+  void workload(uint32_t c, uint32_t k, Fiber& f) {
     ClientSlot& slot = clients_[c];
+    Caller& caller = slot.callers[k];
     for (;;) {
       std::optional<uint64_t> id;
-      while (!(id = slot.session->take_id(now_))) {
+      while (!(id = take_id(slot))) {
         drain_client(c);
-        slot.state = slot.session->failed() ? ClientSlot::State::stopped : ClientSlot::State::waiting;
+        caller.state = slot.session->failed() ? Caller::State::stopped : Caller::State::waiting;
         f.suspend();
       }
       drain_client(c);
       observer_.on_consume(ConsumeRecord{c, now_, *id});
-      if (trace_) trace(client_name(c) + " got " + std::to_string(*id));
-      slot.state = ClientSlot::State::thinking;
+      if (trace_) trace(client_name(c) + caller_suffix(slot, k) + " got " + std::to_string(*id));
+      caller.state = Caller::State::thinking;
       Event e;
       // At least 1 us: a client that never lets time pass would take IDs forever in one instant.
       e.at = now_ + 1 + slot.think_rng.below(s_.clients[c].think_max_us + 1);
       e.type = EventType::client_wake;
       e.target = c;
       e.life = slot.life;
+      e.arg = k;
       push(std::move(e));
       f.suspend();
     }
+  }
+
+  std::optional<uint64_t> take_id(ClientSlot& slot) {
+    auto range = slot.session->take_ids(now_, 1, callers_waiting(slot));
+    if (!range) return std::nullopt;
+    return range->first;
+  }
+
+  static std::string caller_suffix(const ClientSlot& slot, uint32_t k) {
+    return slot.callers.size() > 1 ? "." + std::to_string(k) : "";
   }
 
   void drain_client(uint32_t c) {
@@ -805,9 +831,13 @@ class World {
     }
   }
 
+  // In caller order: the first to wake takes the oldest ID (G2 holds across
+  // callers, as a Client's claim order does).
   void wake_if_waiting(uint32_t c) {
     ClientSlot& slot = clients_[c];
-    if (slot.state == ClientSlot::State::waiting) slot.fiber->resume();
+    for (Caller& caller : slot.callers) {
+      if (caller.state == Caller::State::waiting) caller.fiber->resume();
+    }
   }
 
   void crash_client(uint32_t c) {
@@ -821,7 +851,7 @@ class World {
     slot.up = false;
     slot.paused = false;
     slot.held.clear();
-    slot.fiber.reset();
+    slot.callers.clear();
     slot.session.reset();
     trace(client_name(c) + " crashes");
   }
@@ -1000,11 +1030,11 @@ class World {
       if (e.type == EventType::to_client) ++result_.stats.dropped;
       return;
     }
-    if (e.type == EventType::client_wake && slot.state != ClientSlot::State::thinking) return;
+    if (e.type == EventType::client_wake && slot.callers[e.arg].state != Caller::State::thinking) return;
     if (slot.paused) return hold(slot.held, e);
     if (e.type == EventType::client_wake) {
-      slot.state = ClientSlot::State::waiting;
-      return slot.fiber->resume();
+      slot.callers[e.arg].state = Caller::State::waiting;
+      return slot.callers[e.arg].fiber->resume();
     }
     if (e.type == EventType::to_client) {
       auto reply = decode<ClientReply>(e);
