@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
@@ -103,6 +104,53 @@ TEST(Load, AThousandConnectionsEachGetAnIdInBoundedMemory) {
   EXPECT_LE(rss_held, bound);
   EXPECT_EQ(server.status_field("Threads"), threads_before) << "connections must not cost threads";
   expect_ids(server.address(), "load_beside");  // a newcomer is served beside the thousand
+}
+
+// A full node, as a deployment's would be at its limits: every sequence it may
+// hold (sequences_max), each made by one of a thousand connections held open,
+// on a durable data directory. Issue 12's bound on the whole process.
+constexpr uint64_t full_node_rss_bytes_max = uint64_t{64} << 20;
+
+TEST(Load, AFullNodeWithAThousandConnectionsStaysUnder64MiB) {
+  ASSERT_GE(test::raise_own_open_files_limit(), held_connections + 100) << "this test needs that many open files";
+  char tmpl[] = "/tmp/rrseq-load-data-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::filesystem::path data = tmpl;
+  {
+    ServerProcess server({}, "127.0.0.1:0", data.string());
+    ASSERT_EQ(server.error(), "");
+    std::vector<std::unique_ptr<RawClient>> conns;
+    for (size_t i = 0; i < held_connections; ++i) {
+      conns.push_back(std::make_unique<RawClient>(server.address()));
+      ASSERT_TRUE(conns.back()->connected()) << "connection " << i;
+      ASSERT_TRUE(conns.back()->hello()) << "connection " << i;
+    }
+    // Connection i makes sequences i, i + 1000, ...: at most 5 each, within
+    // what one connection may pipeline.
+    static_assert(sequences_max / held_connections + 1 <= conn_requests_in_flight_max);
+    std::vector<size_t> asked(conns.size(), 0);
+    for (size_t seq = 0; seq < sequences_max; ++seq) {
+      RawClient& c = *conns[seq % conns.size()];
+      ASSERT_TRUE(c.send_bytes(test::client_request_frame(c.client_id, ++c.last_request, "s" + std::to_string(seq), 1)));
+      ++asked[seq % conns.size()];
+    }
+    for (size_t i = 0; i < conns.size(); ++i) {
+      for (size_t k = 0; k < asked[i]; ++k) {
+        auto r = conns[i]->read_reply();
+        ASSERT_TRUE(r) << "connection " << i << " got no reply " << k;
+        ASSERT_EQ(r->status, Status::ok) << "connection " << i << ": " << status_text(r->status);
+      }
+    }
+    auto over = conns.front()->request("one_more", 1);
+    ASSERT_TRUE(over);
+    EXPECT_EQ(over->status, Status::too_many_sequences) << "the node holds exactly sequences_max";
+    const uint64_t rss = server.rss_bytes();
+    std::printf("[load] full node: %zu sequences, %zu connections, RSS %s (bound %s)\n", sequences_max,
+                held_connections, kib(rss).c_str(), kib(full_node_rss_bytes_max).c_str());
+    RecordProperty("full_node_rss_kib", std::to_string(rss / 1024));
+    EXPECT_LE(rss, full_node_rss_bytes_max);
+  }
+  std::filesystem::remove_all(data);
 }
 
 TEST(Load, AClientThatStopsReadingIsClosedAndSlowsNobody) {
