@@ -29,8 +29,8 @@ uint64_t ClientSession::buffered() const {
 }
 
 
-std::optional<uint64_t> ClientSession::take_id(TimeUs now) {
-  if (auto r = take_ids(now, 1)) return r->first;
+std::optional<uint64_t> ClientSession::take_id(TimeUs now, uint64_t callers) {
+  if (auto r = take_ids(now, 1, callers)) return r->first;
   return std::nullopt;
 }
 

@@ -78,7 +78,8 @@ class ClientSession {
 
   // The next ID if one is buffered; otherwise makes sure a request is on its
   // way and returns nothing (call again after the next reply or timer).
-  std::optional<uint64_t> take_id(TimeUs now);
+  // `callers` as for take_ids.
+  std::optional<uint64_t> take_id(TimeUs now, uint64_t callers = 1);
   // Up to `max` IDs at once, [from, to) from the oldest buffered range, for a
   // caller that hands them out itself; refills as if they were all used.
   // `callers`: how many callers wait for an ID now, this one included; with

@@ -776,7 +776,7 @@ class World {
     Caller& caller = slot.callers[k];
     for (;;) {
       std::optional<uint64_t> id;
-      while (!(id = take_id(slot))) {
+      while (!(id = slot.session->take_id(now_, callers_waiting(slot)))) {
         drain_client(c);
         caller.state = slot.session->failed() ? Caller::State::stopped : Caller::State::waiting;
         f.suspend();
@@ -795,12 +795,6 @@ class World {
       push(std::move(e));
       f.suspend();
     }
-  }
-
-  std::optional<uint64_t> take_id(ClientSlot& slot) {
-    auto range = slot.session->take_ids(now_, 1, callers_waiting(slot));
-    if (!range) return std::nullopt;
-    return range->first;
   }
 
   static std::string caller_suffix(const ClientSlot& slot, uint32_t k) {
@@ -831,8 +825,8 @@ class World {
     }
   }
 
-  // In caller order: the first to wake takes the oldest ID (G2 holds across
-  // callers, as a Client's claim order does).
+  // In caller order, so a seed's run is the same every time; whichever wakes
+  // first takes the session's oldest ID.
   void wake_if_waiting(uint32_t c) {
     ClientSlot& slot = clients_[c];
     for (Caller& caller : slot.callers) {
