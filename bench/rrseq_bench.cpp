@@ -13,18 +13,29 @@
 // on memory+doors run on that cluster too: serving the doors must not slow the
 // native protocol.
 //
-// RRSeq_* run against a 5-node cluster of real rrseq::Server objects on loopback
-// TCP, started once per set of cluster knobs (memory, durable) and kept for the
-// whole process. SimpleBufSeq_* is the seed's non-distributed baseline: a buffer
+// RRSeq_* run against a 5-node cluster on loopback TCP (bench_cluster.h): by
+// default five rrseq-server processes, with --servers in-process five
+// rrseq::Server objects in this process; started once per set of cluster knobs
+// (memory, durable, ...) and kept until the next set. SimpleBufSeq_* is the seed's non-distributed baseline: a buffer
 // refilled from a local atomic counter. Every benchmark uses a fresh sequence, so
 // its IDs start at 1, and runs one timed iteration of at most `max_ids` IDs or
 // `max_seconds`, whichever comes first. Each reports items (= IDs) and the counter
 // ns_per_id = elapsed real time / IDs (the console prints it as an inverted rate,
 // e.g. "333.303ks" = 333,303 ns; the JSON and --csv hold plain numbers).
 //
-// Extra flags (the rest are Google Benchmark's):
+// Probe_* come first: what this machine allows (probes.h), the median of one
+// fdatasync and of one loopback round trip between threads and between
+// processes, in ns per operation. Rows whose target is a limit name it in the
+// CSV's `limit` column ("1.2*(fdatasync+2*rtt_processes)"); run.sh computes it
+// from the probes of the same run.
+//
+// Extra flags (the rest are Google Benchmark's; run.sh passes
+// --benchmark_repetitions=5, so every row runs 5 times):
 //   --csv FILE            also write one CSV line per run (run.sh reads it)
 //   --time_scale X        multiply every time budget and ID cap by X (0.1 = smoke run)
+//   --servers process|in-process   how the nodes run (default process)
+//   --server-bin PATH     the rrseq-server to run (default: beside rrseq-bench)
+//   --data-dir DIR        where durable nodes and the fdatasync probe write (default: the temp dir)
 //
 // Adding a switch (e.g. ClientOptions::affinity, ServerConfig::combine): add a
 // field to ClientKnobs or ClusterKnobs, set it in apply(), name it in label(),
@@ -39,6 +50,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <latch>
 #include <map>
 #include <memory>
@@ -52,9 +64,10 @@
 #include <asio.hpp>
 #include <grpcpp/grpcpp.h>
 
+#include "bench/bench_cluster.h"
+#include "bench/probes.h"
 #include "rr_seq.grpc.pb.h"
 #include "rrseq/client.h"
-#include "transport_net/local_cluster.h"
 #include "transport_net/log.h"
 
 namespace rrseq::bench {
@@ -62,35 +75,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t cluster_nodes = 5;
 constexpr size_t concurrent_threads = 32;  // ConcurrentClients_*: threads (Local), Clients (Distributed)
 double time_scale = 1.0;                   // --time_scale
+Servers servers_mode = Servers::process;   // --servers
+std::string server_bin;                    // --server-bin
+std::string data_dir;                      // --data-dir
 
 // ---------------------------------------------------------------------------
-// Knobs: one small struct per family. Each distinct ClusterKnobs label gets its
-// own cluster; ClientKnobs go into every ClientOptions of a benchmark.
-
-struct ClusterKnobs {
-  bool durable = false;
-  bool doors = false;  // every node also serves --grpc and --http
-  SpeedUps speedups{}; // ServerConfig::speedups
-
-  void apply(ServerConfig& cfg) const {
-    cfg.speedups = speedups;
-    if (doors) {
-      cfg.grpc = must_parse("127.0.0.1:0");
-      cfg.http = must_parse("127.0.0.1:0");
-    }
-  }
-  std::string label() const {
-    std::string s = durable ? "durable" : "memory";
-    if (doors) s += "+doors";
-    if (!speedups.combine) s += "+nocombine";
-    if (!speedups.fast_path) s += "+nofastpath";
-    if (!speedups.group_commit) s += "+nogroupcommit";
-    return s;
-  }
-};
+// Knobs: ClusterKnobs (bench_cluster.h) choose the cluster; ClientKnobs go into
+// every ClientOptions of a benchmark.
 
 struct ClientKnobs {
   uint64_t buffer_size = 0;
@@ -134,84 +127,54 @@ struct Budget {
 };
 
 // ---------------------------------------------------------------------------
-// The seed's figures (Go, 2016 code, measured on this machine kind: 2 cores) and
-// the targets from the issues, in ns per ID.
+// The seed's figures (the 2016 Go code's own benchmarks, run on this machine
+// kind with 2 cores) and the targets, in ns per ID, from issue 12's table. A
+// target may instead be a limit of this machine, probed in the same run.
 
 struct Reference {
-  std::string seed;  // as printed: "985000", "65-130" or empty
+  std::string seed;  // as printed: "722000" or empty
   double seed_lo = 0, seed_hi = 0;
   std::optional<double> target;
+  std::string limit;  // e.g. "1.2*(2*rtt_processes)": run.sh evaluates it from the probes
 };
+
+// The round trip the servers pay: between processes unless they run in this one.
+std::string rtt_probe() { return servers_mode == Servers::process ? "rtt_processes" : "rtt_threads"; }
 
 Reference reference(const std::string& family, uint64_t buf, Workload w, const std::string& mode) {
   Reference r;
-  auto seed = [&](double lo, double hi) {
-    r.seed_lo = lo;
-    r.seed_hi = hi;
+  auto seed = [&](double v) {
+    r.seed_lo = r.seed_hi = v;
     char text[64];
-    if (lo == hi)
-      std::snprintf(text, sizeof text, "%.0f", lo);
-    else
-      std::snprintf(text, sizeof text, "%.0f-%.0f", lo, hi);
+    std::snprintf(text, sizeof text, "%.0f", v);
     r.seed = text;
   };
-  if (family == "SimpleBufSeq") {
-    seed(65, 130);
-    return r;
-  }
-  bool memory = mode == "memory";
-  if (w == Workload::distributed) {
-    if (buf == 0) {
-      seed(985'000, 985'000);
-      if (memory) r.target = 20'000;
-      if (mode == "durable") r.target = 30'000;
-    } else if (buf == 2) {
-      seed(870'000, 870'000);
-      if (memory) r.target = 10'000;
-    } else if (buf == 1024) {
-      seed(1'214, 1'214);
-      if (memory) r.target = 40;
-    }
-  } else if (w == Workload::single && buf == 1024) {
-    seed(615, 615);
-    if (memory) r.target = 15;
+  if (family == "SimpleBufSeq") return r;
+  const bool memory = mode == "memory", durable = mode == "durable";
+  if (w == Workload::single && buf == 0) {
+    if (memory) seed(722'000);
+    if (memory) r.limit = "1.2*(2*" + rtt_probe() + ")";
+    if (durable) r.limit = "1.2*(fdatasync+2*" + rtt_probe() + ")";
+  } else if (w == Workload::local && buf == 0 && memory) {
+    seed(687'000);
+    r.target = 10'000;
+  } else if (w == Workload::distributed && buf == 0) {
+    if (memory) seed(940'000);
+    if (memory) r.target = 10'000;
+    if (durable) r.target = 15'000;
+  } else if (w == Workload::distributed && buf == 2 && memory) {
+    seed(521'000);
+    r.target = 5'000;
+  } else if (buf == 1024 && memory) {
+    seed(w == Workload::single ? 874 : w == Workload::local ? 798 : 926);
+    r.target = w == Workload::distributed ? 15 : 20;
   }
   return r;
 }
 
 // ---------------------------------------------------------------------------
-// In-process clusters, one per ClusterKnobs label, started on first use; only
-// the one in use runs, so an idle cluster takes nothing from the measured one.
-
-// A fresh directory for a durable cluster's nodes ("" for memory mode or on failure).
-std::string make_data_root(bool durable, std::string* error) {
-  if (!durable) return "";
-  std::string tmpl = (std::filesystem::temp_directory_path() / "rrseq-bench-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) {
-    *error = "mkdtemp failed";
-    return "";
-  }
-  return tmpl;
-}
-
-class BenchCluster : public LocalCluster {
- public:
-  BenchCluster(const ClusterKnobs& knobs, const std::string& data_root)
-      : LocalCluster(cluster_nodes, data_root, [&knobs](size_t, ServerConfig& cfg) { knobs.apply(cfg); }),
-        data_root_(data_root) {}
-  ~BenchCluster() override {
-    const std::vector<std::string> reasons = stop_all();
-    for (size_t i = 0; i < reasons.size(); ++i)
-      if (!reasons[i].empty()) std::fprintf(stderr, "rrseq-bench: node %zu stopped by itself: %s\n", i, reasons[i].c_str());
-    if (!data_root_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(data_root_, ec);
-    }
-  }
-
- private:
-  std::string data_root_;
-};
+// One cluster at a time, for the knobs in use; the previous one is stopped
+// first, so an idle cluster takes nothing from the measured one.
 
 std::string cluster_label;
 std::unique_ptr<BenchCluster> cluster;
@@ -219,9 +182,8 @@ std::unique_ptr<BenchCluster> cluster;
 BenchCluster* cluster_for(const ClusterKnobs& knobs, std::string* error) {
   if (cluster && cluster_label == knobs.label()) return cluster.get();
   cluster.reset();  // stops the previous one
-  const std::string data_root = make_data_root(knobs.durable, error);
-  if (!error->empty()) return nullptr;
-  auto c = std::make_unique<BenchCluster>(knobs, data_root);
+  cluster_label.clear();
+  auto c = start_cluster(servers_mode, knobs, server_bin, data_dir);
   if (!c->error().empty()) {
     *error = c->error();
     return nullptr;  // its destructor stops what did start
@@ -473,11 +435,11 @@ void bench_door(benchmark::State& state, Door door, Workload w, uint64_t buf_siz
   std::vector<std::unique_ptr<GrpcSource>> grpc_sources;
   std::vector<std::unique_ptr<HttpSource>> http_sources;
   for (size_t i = 0; i < n_clients; ++i) {
-    Server& node = cl->server(i % cl->size());
+    const size_t node = i % cluster_nodes;
     if (door == Door::grpc) {
-      grpc_sources.push_back(std::make_unique<GrpcSource>(node.grpc_address(), sequence, buf_size));
+      grpc_sources.push_back(std::make_unique<GrpcSource>(cl->grpc_address(node), sequence, buf_size));
     } else {
-      http_sources.push_back(std::make_unique<HttpSource>(node.http_address(), sequence));
+      http_sources.push_back(std::make_unique<HttpSource>(cl->http_address(node), sequence));
     }
   }
   auto run = [&](auto& owned) {
@@ -503,6 +465,19 @@ void bench_simple(benchmark::State& state, Workload w, uint64_t buf_size, const 
   run_timed(state, sources, budget);
 }
 
+// A probe as a row: ns_per_id holds the median of one operation, in ns.
+void bench_probe(benchmark::State& state, const std::function<std::vector<double>(std::string*)>& probe) {
+  std::string error;
+  std::vector<double> samples;
+  for (auto _ : state) samples = probe(&error);
+  if (samples.empty()) {
+    state.SkipWithError(("probe: " + error).c_str());
+    return;
+  }
+  state.counters["ns_per_id"] = median(samples);
+  state.counters["ids"] = static_cast<double>(samples.size());  // operations timed
+}
+
 // ---------------------------------------------------------------------------
 // Registration and the CSV the run script turns into a table.
 
@@ -518,6 +493,16 @@ benchmark::internal::Benchmark* finish(benchmark::internal::Benchmark* b) {
 }
 
 void register_all() {
+  // The limits first, on a quiet machine: no cluster runs yet.
+  auto add_probe = [](const std::string& what, std::function<std::vector<double>(std::string*)> probe) {
+    const std::string name = "Probe_" + what + "/local";
+    rows[name] = RowInfo{"Probe", what, "local", 0, Reference{}};
+    finish(benchmark::RegisterBenchmark(name.c_str(), [probe](benchmark::State& st) { bench_probe(st, probe); }));
+  };
+  add_probe("fdatasync", [](std::string* e) { return probe_fdatasync(data_dir, e); });
+  add_probe("rtt_threads", probe_round_trip_threads);
+  add_probe("rtt_processes", probe_round_trip_processes);
+
   const uint64_t buf_sizes[] = {0, 1, 2, 1024};
   const Workload workloads[] = {Workload::single, Workload::local, Workload::distributed};
   const ClusterKnobs cluster_variants[] = {ClusterKnobs{.durable = false}, ClusterKnobs{.durable = true}};
@@ -532,7 +517,10 @@ void register_all() {
     std::string base = "RRSeq_BufSize" + std::to_string(buf) + client.label() + "_" + workload_name(w);
     std::string name = base + "/" + ck.label();
     rows[name] = RowInfo{"RRSeq", workload_name(w), ck.label(), buf, reference("RRSeq", buf, w, ck.label())};
-    if (!client.label().empty()) rows[name].ref.target.reset();  // targets are for the defaults
+    if (!client.label().empty()) {  // targets are for the defaults
+      rows[name].ref.target.reset();
+      rows[name].ref.limit.clear();
+    }
     finish(benchmark::RegisterBenchmark(name.c_str(), [c, base](benchmark::State& st) { bench_rrseq(st, c, base); }));
   };
   for (const ClusterKnobs& ck : cluster_variants)
@@ -546,8 +534,10 @@ void register_all() {
     uint64_t buf;
     bool durable;
   };
-  const Row target_rows[] = {{Workload::distributed, 0, false},   {Workload::distributed, 2, false},
-                             {Workload::distributed, 1024, false}, {Workload::single, 1024, false},
+  const Row target_rows[] = {{Workload::single, 0, false},         {Workload::local, 0, false},
+                             {Workload::distributed, 0, false},    {Workload::distributed, 2, false},
+                             {Workload::single, 1024, false},      {Workload::local, 1024, false},
+                             {Workload::distributed, 1024, false}, {Workload::single, 0, true},
                              {Workload::distributed, 0, true}};
   for (const Row& r : target_rows) {
     const ClientKnobs client{.buffer_size = r.buf};
@@ -596,7 +586,7 @@ class TeeReporter : public benchmark::BenchmarkReporter {
   TeeReporter(std::unique_ptr<benchmark::BenchmarkReporter> inner, std::ofstream* csv)
       : inner_(std::move(inner)), csv_(csv) {
     if (csv_ && csv_->is_open())
-      *csv_ << "name,family,workload,buf_size,mode,ids,seconds,ns_per_id,seed_ns,seed_lo,seed_hi,target_ns,error\n";
+      *csv_ << "name,family,workload,buf_size,mode,ids,seconds,ns_per_id,seed_ns,seed_lo,seed_hi,target_ns,error,limit\n";
   }
   bool ReportContext(const Context& context) override { return inner_->ReportContext(context); }
   void ReportRuns(const std::vector<Run>& runs) override {
@@ -625,7 +615,7 @@ class TeeReporter : public benchmark::BenchmarkReporter {
             << num(counter("ids"), 0) << ',' << num(run.real_accumulated_time, 3) << ','
             << (run.error_occurred ? "" : num(counter("ns_per_id"), 2)) << ',' << ref.seed << ','
             << (ref.seed.empty() ? "" : num(ref.seed_lo, 0)) << ',' << (ref.seed.empty() ? "" : num(ref.seed_hi, 0))
-            << ',' << (ref.target ? num(*ref.target, 0) : "") << ',' << err << '\n'
+            << ',' << (ref.target ? num(*ref.target, 0) : "") << ',' << err << ',' << ref.limit << '\n'
             << std::flush;
     }
   }
@@ -648,7 +638,18 @@ int bench_main(int argc, char** argv) {
       if (a.rfind(flag + "=", 0) == 0) return a.substr(flag.size() + 1);
       return std::nullopt;
     };
-    if (auto v = value("--csv")) {
+    if (a == "--help") {  // ours, then Google Benchmark's (it exits after)
+      std::printf(
+          "usage: rrseq-bench [--csv FILE] [--time_scale X] [--servers process|in-process]\n"
+          "                   [--server-bin PATH] [--data-dir DIR] [Google Benchmark flags]\n\n"
+          "  --csv FILE          also write one CSV line per run (bench/run.sh reads it)\n"
+          "  --time_scale X      multiply every time budget and ID cap by X (0.1: a quick, rough run)\n"
+          "  --servers M         process (default): five rrseq-server processes;\n"
+          "                      in-process: five servers inside rrseq-bench\n"
+          "  --server-bin PATH   the rrseq-server to run (default: beside rrseq-bench)\n"
+          "  --data-dir DIR      where durable nodes and the fdatasync probe write (default: the temp dir)\n\n");
+      rest.push_back(argv[i]);
+    } else if (auto v = value("--csv")) {
       csv_path = *v;
     } else if (auto t = value("--time_scale")) {
       time_scale = std::stod(*t);
@@ -656,10 +657,37 @@ int bench_main(int argc, char** argv) {
         std::fprintf(stderr, "rrseq-bench: --time_scale must be > 0\n");
         return 2;
       }
+    } else if (auto m = value("--servers")) {
+      if (*m == "process") {
+        servers_mode = Servers::process;
+      } else if (*m == "in-process") {
+        servers_mode = Servers::in_process;
+      } else {
+        std::fprintf(stderr, "rrseq-bench: --servers: process or in-process, not '%s'\n", m->c_str());
+        return 2;
+      }
+    } else if (auto b = value("--server-bin")) {
+      server_bin = *b;
+    } else if (auto d = value("--data-dir")) {
+      data_dir = *d;
     } else {
       if (a.rfind("--benchmark_format=", 0) == 0) format = a.substr(19);
       rest.push_back(argv[i]);
     }
+  }
+  if (server_bin.empty()) {  // beside this program, as the build puts them
+    std::error_code ec;
+    server_bin = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "rrseq-server").string();
+  }
+  if (servers_mode == Servers::process && ::access(server_bin.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "rrseq-bench: cannot run %s (--server-bin PATH, or --servers in-process)\n",
+                 server_bin.c_str());
+    return 2;
+  }
+  if (data_dir.empty()) data_dir = std::filesystem::temp_directory_path().string();
+  if (!std::filesystem::is_directory(data_dir)) {
+    std::fprintf(stderr, "rrseq-bench: --data-dir %s is not a directory\n", data_dir.c_str());
+    return 2;
   }
   int rest_argc = static_cast<int>(rest.size());
   rest.push_back(nullptr);

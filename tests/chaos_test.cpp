@@ -29,7 +29,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/free_ports.h"
+#include "transport_net/free_ports.h"
 
 #ifndef RRSEQ_BIN_DIR
 #error "RRSEQ_BIN_DIR must name the directory holding rrseq-server and rrseq-client"
@@ -236,7 +236,7 @@ class ChaosTest : public ::testing::Test {
   // ---- servers ----
 
   void make_cluster(int n) {
-    const auto ports = rrseq::test::free_loopback_ports(n);
+    const auto ports = rrseq::free_loopback_ports(n);
     ASSERT_EQ(static_cast<int>(ports.size()), n) << "could not pick loopback ports";
     for (int i = 0; i < n; ++i) {
       ServerProc s;

@@ -16,7 +16,7 @@
 
 #include "core/limits.h"
 #include "rrseq/client.h"
-#include "tests/free_ports.h"
+#include "transport_net/free_ports.h"
 #include "tests/test_cluster.h"
 #include "transport_net/address.h"
 #include "transport_net/log.h"
@@ -381,7 +381,7 @@ TEST_F(ClusterTest, CloseRacingNextEndsEveryCallCleanly) {
 // Loopback ports nothing listens on: bound by the OS (never listened on), then released.
 std::vector<std::string> dead_addresses(size_t n) {
   std::vector<std::string> out;
-  for (int port : test::free_loopback_ports(n)) out.push_back("127.0.0.1:" + std::to_string(port));
+  for (int port : free_loopback_ports(n)) out.push_back("127.0.0.1:" + std::to_string(port));
   return out;
 }
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "rrseq/client.h"
-#include "tests/free_ports.h"
+#include "transport_net/free_ports.h"
 #include "tests/server_process.h"
 
 namespace rrseq::test {

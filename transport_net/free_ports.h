@@ -1,6 +1,9 @@
 #pragma once
 // Distinct loopback ports nothing listens on: all bound by the OS at once (so
-// they differ), never listened on, then released for a test to use.
+// they differ), never listened on, then released for a test or rrseq-bench to
+// give the rrseq-server processes it starts (each must know its peers' ports
+// before any listens). Another program may take one meanwhile; the server
+// then fails to listen and says so.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -8,7 +11,7 @@
 
 #include <vector>
 
-namespace rrseq::test {
+namespace rrseq {
 
 inline std::vector<int> free_loopback_ports(size_t n) {
   std::vector<int> fds, ports;
@@ -29,4 +32,4 @@ inline std::vector<int> free_loopback_ports(size_t n) {
   return ports;
 }
 
-}  // namespace rrseq::test
+}  // namespace rrseq
