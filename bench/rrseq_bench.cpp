@@ -90,18 +90,21 @@ struct ClientKnobs {
   bool affinity = true;   // clients of one sequence prefer its home node (leaderless fallback)
   bool adaptive = false;  // grow the range with the rate IDs are used
   bool share_requests = true;  // unbuffered threads of one Client share a request
+  bool keep_ahead = true;      // a buffered Client keeps more ranges ahead when one comes late
 
   void apply(ClientOptions& o) const {
     o.buffer_size = buffer_size;
     o.affinity = affinity;
     o.adaptive = adaptive;
     o.share_requests = share_requests;
+    o.keep_ahead = keep_ahead;
   }
   std::string label() const {  // suffix for switches beyond buffer_size
     std::string s;
     if (!affinity) s += "_NoAffinity";
     if (adaptive) s += "_Adaptive";
     if (!share_requests) s += "_NoShare";
+    if (!keep_ahead) s += "_NoAhead";
     return s;
   }
 };
@@ -546,6 +549,7 @@ void register_all() {
     add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .affinity = false});
     if (r.durable) add(r.w, ClusterKnobs{.durable = true, .speedups = {.group_commit = false}}, client);
     if (r.buf > 0) add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .adaptive = true});
+    if (r.buf > 0) add(r.w, ClusterKnobs{.durable = r.durable}, ClientKnobs{.buffer_size = r.buf, .keep_ahead = false});
   }
   // Threads of one Client taking turns instead of sharing a request.
   add(Workload::local, ClusterKnobs{}, ClientKnobs{.buffer_size = 0, .share_requests = false});

@@ -24,7 +24,7 @@ uint32_t home_server(std::string_view seq, uint32_t servers) {
 
 uint64_t ClientSession::buffered() const {
   uint64_t n = 0;
-  for (const auto& [from, to] : ranges_) n += to - from;
+  for (const Range& r : ranges_) n += r.to - r.from;
   return n;
 }
 
@@ -37,18 +37,43 @@ std::optional<uint64_t> ClientSession::take_id(TimeUs now, uint64_t callers) {
 std::optional<std::pair<uint64_t, uint64_t>> ClientSession::take_ids(TimeUs now, uint64_t max, uint64_t callers) {
   if (failed_ || max == 0) return std::nullopt;
   callers_ = callers;
-  while (!ranges_.empty() && ranges_.front().first == ranges_.front().second) ranges_.pop_front();
+  // Spent ranges, and any that arrived below an ID already handed out (a gap).
+  while (!ranges_.empty() && ranges_.front().to <= floor_) ranges_.pop_front();
   std::optional<std::pair<uint64_t, uint64_t>> taken;
-  if (!ranges_.empty()) {
-    auto& [from, to] = ranges_.front();
-    const uint64_t n = std::min(max, to - from);
-    taken.emplace(from, from + n);
-    from += n;
+  if (!ranges_.empty() && !held(ranges_.front())) {
+    Range& r = ranges_.front();
+    r.from = std::max(r.from, floor_);  // only a server granting overlapping ranges gets here
+    const uint64_t n = std::min(max, r.to - r.from);
+    taken.emplace(r.from, r.from + n);
+    r.from += n;
+    floor_ = r.from;
+  } else if (cfg_.buf_size > 0 && cfg_.keep_ahead && !cfg_.adaptive) {
+    note_dry();
   }
-  // Refill at half use (B > 0), or on demand when nothing is left (B = 0 or empty).
-  const bool low = cfg_.buf_size > 0 ? buffered() <= size_ / 2 : !taken;
-  if (low && !in_flight_) request(now);
+  while (wants_refill(taken.has_value())) request(now, taken.has_value());
   return taken;
+}
+
+// A caller found the buffer empty: if a prefetch is still on its way, it was
+// sent too late for this rate of use, so twice as many ranges are kept ahead.
+// Once per request, however many callers look meanwhile.
+void ClientSession::note_dry() {
+  bool late = false;
+  for (InFlight& f : in_flight_) {
+    late = late || (f.prefetch && !f.came_late);
+    f.came_late = true;
+  }
+  if (late) ahead_ = std::min(ahead_ * 2, ranges_ahead_max);
+}
+
+bool ClientSession::wants_refill(bool taken) const {
+  if (cfg_.buf_size == 0) return !taken && in_flight_.empty();  // on demand
+  if (in_flight_.size() >= ahead_) return false;
+  uint64_t coming = 0;
+  for (const InFlight& f : in_flight_) coming += f.req.count;
+  // At half use of the last range: with one range kept ahead (ahead_ = 1),
+  // the seed's double buffering.
+  return buffered() + coming <= (ahead_ - 1) * size_ + size_ / 2;
 }
 
 void ClientSession::adapt(TimeUs now) {
@@ -63,18 +88,18 @@ void ClientSession::adapt(TimeUs now) {
   last_request_us_ = now;
 }
 
-void ClientSession::request(TimeUs now) {
+void ClientSession::request(TimeUs now, bool prefetch) {
   adapt(now);
   if (cfg_.affinity && server_ != home_ && now - left_home_us_ >= cfg_.home_retry_us) server_ = home_;
   InFlight f;
   f.req = ClientRequest{client_id_, next_request_++, cfg_.seq, want(), cfg_.follow_redirects};
   f.first_sent_us = now;
-  in_flight_ = std::move(f);
-  send_attempt(now);
+  f.prefetch = prefetch;
+  in_flight_.push_back(std::move(f));
+  send_attempt(in_flight_.back(), now);
 }
 
-void ClientSession::send_attempt(TimeUs now) {
-  InFlight& f = *in_flight_;
+void ClientSession::send_attempt(InFlight& f, TimeUs now) {
   f.attempts += 1;
   f.waiting = true;
   f.deadline_us = now + cfg_.attempt_timeout_us;
@@ -82,13 +107,46 @@ void ClientSession::send_attempt(TimeUs now) {
   out_.sends.emplace_back(server_, f.req);
 }
 
+ClientSession::InFlight* ClientSession::find(uint64_t request) {
+  for (InFlight& f : in_flight_) {
+    if (f.req.request == request) return &f;
+  }
+  return nullptr;
+}
+
+void ClientSession::erase(uint64_t request) {
+  std::erase_if(in_flight_, [&](const InFlight& f) { return f.req.request == request; });
+}
+
+void ClientSession::add_range(uint32_t server, const ClientReply& r, TimeUs sent_us) {
+  if (r.to <= floor_) return;  // arrived after higher IDs were handed out: never used (a gap)
+  auto at = std::upper_bound(ranges_.begin(), ranges_.end(), r.from,
+                             [](uint64_t from, const Range& x) { return from < x.from; });
+  ranges_.insert(at, Range{r.from, r.to, r.request, server, sent_us});
+}
+
+// Ranges no longer held become grants, received now.
+void ClientSession::report_released(TimeUs now) {
+  for (Range& r : ranges_) {
+    if (r.reported || held(r)) continue;
+    r.reported = true;
+    out_.grants.push_back(ClientGrant{r.request, r.sent_us, now, r.from, r.to});
+  }
+}
+
+bool ClientSession::held(const Range& r) const {
+  for (const InFlight& f : in_flight_) {
+    if (f.req.request < r.request && f.waiting && f.sent_to == r.server) return true;
+  }
+  return false;
+}
+
 void ClientSession::move_to(uint32_t server, TimeUs now) {
   if (server_ == home_ && server != home_) left_home_us_ = now;
   server_ = server;
 }
 
-void ClientSession::back_off(TimeUs now) {
-  InFlight& f = *in_flight_;
+void ClientSession::back_off(InFlight& f, TimeUs now) {
   f.waiting = false;
   if (cfg_.follow_redirects) {
     // The next server may redirect this attempt again (7 nodes, seed 12162:
@@ -98,23 +156,28 @@ void ClientSession::back_off(TimeUs now) {
     if (!f.req.may_redirect) f.failed_target = f.sent_to;
     f.req.may_redirect = true;
   }
-  move_to((server_ + 1) % cfg_.servers, now);
+  // Once per failing server: other requests in flight there may fail with this one.
+  if (server_ == f.sent_to) move_to((server_ + 1) % cfg_.servers, now);
   f.resend_at_us = now + rng_.backoff(cfg_.retry_backoff_min_us, cfg_.retry_backoff_min_us,
                                       std::min(f.attempts, retry_backoff_doublings_max), cfg_.retry_backoff_max_us);
+  report_released(now);  // ranges it held are free now
 }
 
 void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) {
-  if (!in_flight_ || r.request != in_flight_->req.request || r.client != client_id_) return;
+  if (r.client != client_id_) return;
+  InFlight* fp = find(r.request);
+  if (!fp) return;
+  InFlight& f = *fp;
   switch (r.status) {
     case Status::ok:
-      if (r.from == 0 || r.to <= r.from || r.to - r.from != in_flight_->req.count) {
+      if (r.from == 0 || r.to <= r.from || r.to - r.from != f.req.count) {
         out_.errors.push_back("server sent a malformed range; retrying elsewhere");
-        back_off(now);
+        back_off(f, now);
         return;
       }
-      ranges_.emplace_back(r.from, r.to);
-      out_.grants.push_back(ClientGrant{r.request, in_flight_->first_sent_us, now, r.from, r.to});
-      in_flight_.reset();
+      add_range(server, r, f.first_sent_us);
+      erase(f.req.request);
+      report_released(now);
       return;
     case Status::not_ready:
     case Status::overloaded:
@@ -124,14 +187,13 @@ void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) 
       // already left says nothing of the next (5 nodes, seed 14701: n1's late
       // "timeout" moved a client past n4, the one node that would serve it,
       // and it waited 3 s for a grant).
-      if (in_flight_->waiting && server == in_flight_->sent_to) back_off(now);
+      if (f.waiting && server == f.sent_to) back_off(f, now);
       return;
     case Status::redirect: {
-      if (!in_flight_->waiting || server != in_flight_->sent_to) return;
-      InFlight& f = *in_flight_;
+      if (!f.waiting || server != f.sent_to) return;
       if (!f.req.may_redirect) {  // a node must serve it: a refusal, never a loop of resends
         out_.errors.push_back("server redirected a request that asked not to be; retrying elsewhere");
-        back_off(now);
+        back_off(f, now);
         return;
       }
       if (r.redirect_to >= cfg_.servers) {
@@ -143,7 +205,8 @@ void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) 
         move_to(r.redirect_to, now);
       }  // else the server that redirected is asked to serve it
       f.req.may_redirect = false;
-      send_attempt(now);
+      send_attempt(f, now);
+      report_released(now);  // ranges it held at the server that redirected are free now
       return;
     }
     case Status::invalid_name:
@@ -155,28 +218,34 @@ void ClientSession::on_reply(uint32_t server, const ClientReply& r, TimeUs now) 
       failed_status_ = r.status;
       error_ = "server refused the request: " + status_text(r.status);
       out_.errors.push_back(error_);
-      in_flight_.reset();
+      in_flight_.clear();
       return;
   }
 }
 
 void ClientSession::on_connection_lost(uint32_t server, TimeUs now) {
-  if (in_flight_ && in_flight_->waiting && in_flight_->sent_to == server) back_off(now);
+  for (InFlight& f : in_flight_) {
+    if (f.waiting && f.sent_to == server) back_off(f, now);
+  }
 }
 
 void ClientSession::on_timer(TimeUs now) {
-  if (!in_flight_) return;
-  InFlight& f = *in_flight_;
-  if (f.waiting && now >= f.deadline_us) {
-    back_off(now);  // no answer: the next attempt goes to the next server
-  } else if (!f.waiting && now >= f.resend_at_us) {
-    send_attempt(now);
+  for (InFlight& f : in_flight_) {
+    if (f.waiting && now >= f.deadline_us) {
+      back_off(f, now);  // no answer: the next attempt goes to the next server
+    } else if (!f.waiting && now >= f.resend_at_us) {
+      send_attempt(f, now);
+    }
   }
 }
 
 std::optional<TimeUs> ClientSession::next_timer() const {
-  if (!in_flight_) return std::nullopt;
-  return in_flight_->waiting ? in_flight_->deadline_us : in_flight_->resend_at_us;
+  std::optional<TimeUs> t;
+  for (const InFlight& f : in_flight_) {
+    const TimeUs at = f.waiting ? f.deadline_us : f.resend_at_us;
+    if (!t || at < *t) t = at;
+  }
+  return t;
 }
 
 ClientOutput ClientSession::take_output() {

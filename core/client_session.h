@@ -7,8 +7,19 @@
 // Buffer size B: B = 0 asks for one ID per waiting caller and keeps nothing
 // (callers who wait at once share one request, as timestamp oracles batch
 // concurrent callers into one RPC); B > 0 asks for B IDs at a time and
-// prefetches the next B once half of what is buffered is used. A retry reuses the request id and goes to the next server;
-// if the first server did grant, that range is simply never used (a gap).
+// prefetches the next B once half of what is buffered is used. A caller who
+// finds the buffer empty while a prefetch is still on its way uses IDs faster
+// than one range per round trip: the client then keeps twice as many ranges
+// ahead (keep_ahead), up to ranges_ahead_max requests in flight at once.
+// Ranges are handed out lowest first, and one that arrives below an ID already
+// handed out is dropped (a gap), so each client's IDs stay strictly increasing.
+// A server grants one client's requests in the order they came, but answers
+// may overtake each other on the way back: a range waits while an older
+// request is still waiting at the server that granted it, whose range is
+// then most likely lower, so a calm client stays gap-free (G5). A range
+// counts as received (ClientOutput::grants) when it is no longer held.
+// A retry reuses the request id and goes to the next server; if the first
+// server did grant, that range is simply never used (a gap).
 #include <algorithm>
 #include <cstdint>
 #include <deque>
@@ -53,6 +64,9 @@ struct ClientConfig {
   // B = 0: callers who wait at once share one request for as many IDs
   // (take_ids's `callers`); off, each caller's request asks for one.
   bool share_requests = true;
+  // B > 0: when a prefetch arrives too late, keep more ranges ahead (see the
+  // top); off, one request at a time, refilled at half use.
+  bool keep_ahead = true;
 };
 
 struct ClientGrant {
@@ -95,6 +109,9 @@ class ClientSession {
   ClientOutput take_output();
 
   uint64_t buffered() const;
+  // Requests in flight, and how many the client aims to keep (1 until a prefetch came too late).
+  size_t in_flight() const { return in_flight_.size(); }
+  uint32_t ranges_ahead() const { return ahead_; }
   bool failed() const { return failed_; }
   // The server's refusal that failed the session (meaningful once failed()).
   Status failed_status() const { return failed_status_; }
@@ -112,10 +129,17 @@ class ClientSession {
     // A server this request was redirected to (or asked to serve it after a
     // redirect) that then failed it: no redirect there is followed again.
     uint32_t failed_target = UINT32_MAX;
+    bool prefetch = false;    // sent while IDs were still buffered
+    bool came_late = false;   // a caller found the buffer empty while it was on its way
   };
-  void request(TimeUs now);
-  void send_attempt(TimeUs now);
-  void back_off(TimeUs now);
+  void request(TimeUs now, bool prefetch);
+  void note_dry();
+  bool wants_refill(bool taken) const;
+  void send_attempt(InFlight& f, TimeUs now);
+  void back_off(InFlight& f, TimeUs now);
+  InFlight* find(uint64_t request);
+  void erase(uint64_t request);
+  void add_range(uint32_t server, const ClientReply& r, TimeUs sent_us);
   void move_to(uint32_t server, TimeUs now);  // notes when the client leaves its home node
   uint64_t want() const {
     if (cfg_.buf_size > 0) return size_;
@@ -130,8 +154,20 @@ class ClientSession {
   uint64_t size_ = 0;                      // IDs asked per request (B, or adapted)
   uint64_t callers_ = 1;                   // B = 0: callers waiting, as of the last take_ids
   std::optional<TimeUs> last_request_us_;  // when the previous refill was sent
-  std::deque<std::pair<uint64_t, uint64_t>> ranges_;  // buffered [from, to), oldest first
-  std::optional<InFlight> in_flight_;
+  struct Range {
+    uint64_t from = 0;
+    uint64_t to = 0;
+    uint64_t request = 0;  // the request it answered
+    uint32_t server = 0;   // the server that granted it
+    TimeUs sent_us = 0;    // the request's first send
+    bool reported = false; // in out_.grants: no longer held
+  };
+  bool held(const Range& r) const;
+  void report_released(TimeUs now);
+  std::deque<Range> ranges_;  // buffered [from, to), lowest first
+  uint64_t floor_ = 0;  // every ID handed out is below this
+  std::deque<InFlight> in_flight_;  // oldest first
+  uint32_t ahead_ = 1;  // B > 0: requests the client keeps in flight at most (keep_ahead)
   uint32_t server_ = 0;  // next server to try
   uint32_t home_ = 0;    // where rotation starts (the home node under affinity)
   TimeUs left_home_us_ = 0;  // when a retry last moved server_ off home_

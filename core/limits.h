@@ -18,6 +18,9 @@ inline constexpr uint64_t range_ids_max = 1u << 20;       // IDs in one client r
 // IDs one unbuffered request asks for on behalf of the callers of one client
 // that wait at once (one each); more callers wait for the next request.
 inline constexpr uint64_t shared_request_ids_max = 1024;
+// Requests of one buffered client in flight at once, at most (keep_ahead):
+// well under conn_requests_in_flight_max, so one client never meets that limit.
+inline constexpr uint32_t ranges_ahead_max = 16;
 inline constexpr size_t sequences_max = 4096;             // named sequences per node
 inline constexpr size_t conn_requests_in_flight_max = 64; // unanswered client requests on one connection
 inline constexpr size_t queued_requests_max = 4096;      // client requests queued per node; more get `overloaded`

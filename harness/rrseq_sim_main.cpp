@@ -54,6 +54,8 @@ const char* usage_text =
     "                      unbuffered clients have 2..4, like threads of one Client)\n"
     "  --no-share-requests the callers of an unbuffered client ask one ID each instead\n"
     "                      of sharing one request\n"
+    "  --no-keep-ahead     a buffered client keeps one request in flight, however fast\n"
+    "                      it uses IDs, instead of keeping more ranges ahead\n"
     "  --trace             with --seed: print every event\n"
     "  --scenario          with --seed: print the generated scenario\n"
     "  --jobs J            sweep worker threads (default: all cores)\n"
@@ -192,6 +194,8 @@ Cli parse(int argc, char** argv) {
       cli.opt.several_callers = false;
     } else if (a == "--no-share-requests") {
       cli.opt.share_requests = false;
+    } else if (a == "--no-keep-ahead") {
+      cli.opt.keep_ahead = false;
     } else if (a == "--trace") {
       cli.trace = true;
     } else if (a == "--scenario") {

@@ -411,6 +411,7 @@ std::string option_flags(const SimOptions& opt) {
   if (!opt.adaptive) o << " --no-adaptive";
   if (!opt.several_callers) o << " --single-caller";
   if (!opt.share_requests) o << " --no-share-requests";
+  if (!opt.keep_ahead) o << " --no-keep-ahead";
   return o.str();
 }
 
@@ -619,6 +620,7 @@ void add_disk_faults(Scenario& s, Rng& disk_rng, uint64_t seed, uint32_t on, Tim
 void set_callers(Scenario& s, uint64_t seed, const SimOptions& opt) {
   Rng callers_rng = Rng::derive(seed, "callers");
   s.share_requests = opt.share_requests;
+  s.keep_ahead = opt.keep_ahead;
   for (ClientSpec& c : s.clients) {
     const bool several = callers_rng.below(2) == 0;
     const auto n = static_cast<uint32_t>(callers_rng.between(2, sim_callers_max));

@@ -42,6 +42,7 @@ struct SimOptions {
   bool adaptive = true;  // about half the clients adapt their buffer size
   bool several_callers = true;  // about half the unbuffered clients have 2..4 callers
   bool share_requests = true;   // callers waiting at once on one client share a request
+  bool keep_ahead = true;       // buffered clients keep more ranges ahead when one comes late
 };
 
 inline constexpr uint32_t sim_nodes_min = 3;

@@ -90,6 +90,156 @@ TEST(ClientSession, TakeIdsLeasesTheOldestRangeAndRefillsAsIfItWereUsed) {
   EXPECT_FALSE(s.take_ids(8, 0));
 }
 
+// Takes every buffered ID, without looking once more at an empty buffer.
+void drain(ClientSession& s, TimeUs now) {
+  while (s.buffered() > 0) s.take_ids(now, range_ids_max);
+}
+
+// A caller who finds the buffer empty while the prefetch is on its way uses
+// IDs faster than one range per round trip: twice as many ranges go ahead,
+// and the buffer then holds enough that the next prefetch comes in time.
+TEST(ClientSession, APrefetchThatComesLateKeepsTwiceAsManyRangesAhead) {
+  ClientSession s(config(4), 7, 1);
+  EXPECT_FALSE(s.take_id(0));
+  auto first = s.take_output().sends.at(0).second;
+  EXPECT_FALSE(s.take_id(1)) << "still waiting for the first range";
+  EXPECT_EQ(s.ranges_ahead(), 1u) << "the first wait is no sign of a fast caller";
+  s.on_reply(0, ok(first, 1), 2);
+  s.take_output();
+  drain(s, 3);  // all 4 at once: one prefetch at half use
+  ASSERT_EQ(s.in_flight(), 1u);
+  auto late = s.take_output().sends.at(0).second;
+  EXPECT_FALSE(s.take_id(3));  // dry, the prefetch still on its way
+  EXPECT_EQ(s.ranges_ahead(), 2u);
+  EXPECT_EQ(s.in_flight(), 2u) << "a second range asked for at once";
+  EXPECT_FALSE(s.take_id(3));
+  EXPECT_EQ(s.ranges_ahead(), 2u) << "once per late request, however many callers look";
+  auto second = s.take_output().sends.at(0).second;
+  EXPECT_GT(second.request, late.request);
+  s.on_reply(0, ok(late, 5), 4);
+  s.on_reply(0, ok(second, 9), 4);
+  for (uint64_t want = 5; want <= 12; ++want) EXPECT_EQ(s.take_id(5), want);
+  // Keeping two ahead, a refill goes out while a whole range is still buffered.
+  EXPECT_EQ(s.in_flight(), 2u);
+}
+
+TEST(ClientSession, RangesAheadAreBoundedAndOffKeepsOneRequest) {
+  for (const bool keep_ahead : {true, false}) {
+    ClientConfig c = config(4);
+    c.keep_ahead = keep_ahead;
+    ClientSession s(c, 7, 1);
+    uint64_t next_from = 1;
+    s.take_id(0);
+    for (int round = 0; round < 10; ++round) {
+      // Every range comes late: answer all requests, use every ID, look once more.
+      for (const auto& [server, req] : s.take_output().sends) {
+        s.on_reply(server, ok(req, next_from), 1);
+        next_from += req.count;
+      }
+      drain(s, 2);
+      EXPECT_FALSE(s.take_id(2));
+      EXPECT_LE(s.in_flight(), keep_ahead ? size_t{ranges_ahead_max} : size_t{1});
+    }
+    EXPECT_EQ(s.ranges_ahead(), keep_ahead ? ranges_ahead_max : 1u);
+  }
+}
+
+// Adaptive clients grow the range instead of the number of ranges.
+TEST(ClientSession, AnAdaptiveClientKeepsOneRequestInFlight) {
+  ClientConfig c = config(4);
+  c.adaptive = true;
+  ClientSession s(c, 7, 1);
+  s.take_id(0);
+  uint64_t next_from = 1;
+  for (int round = 0; round < 4; ++round) {
+    for (const auto& [server, req] : s.take_output().sends) {
+      s.on_reply(server, ok(req, next_from), 1);
+      next_from += req.count;
+    }
+    drain(s, 2);
+    EXPECT_FALSE(s.take_id(2));
+  }
+  EXPECT_EQ(s.ranges_ahead(), 1u);
+  EXPECT_EQ(s.in_flight(), 1u);
+}
+
+// With several requests in flight a later one may be answered first (a retry
+// of the earlier went elsewhere): ranges go out lowest first, and one that
+// arrives below an ID already handed out is dropped, never handed out (G3).
+TEST(ClientSession, RangesGoOutLowestFirstAndALateLowerOneIsDropped) {
+  ClientSession s(config(4), 7, 1);
+  s.take_id(0);
+  s.on_reply(0, ok(s.take_output().sends.at(0).second, 1), 1);
+  drain(s, 2);
+  auto a = s.take_output().sends.at(0).second;
+  s.take_id(2);  // late: two ahead now
+  auto b = s.take_output().sends.at(0).second;
+  s.on_reply(0, ok(b, 100), 3);  // b answered first but lower than a
+  s.on_reply(0, ok(a, 200), 3);
+  EXPECT_EQ(s.take_id(4), 100u) << "the lowest range first, whatever the order of answers";
+  for (uint64_t want = 101; want <= 103; ++want) EXPECT_EQ(s.take_id(4), want);
+  EXPECT_EQ(s.take_id(4), 200u);
+  auto more = s.take_output().sends;
+  ASSERT_FALSE(more.empty());
+  s.on_reply(0, ok(more.at(0).second, 50), 5);  // below 200, already handed out
+  EXPECT_TRUE(s.take_output().grants.empty()) << "not buffered, so not a grant of this client";
+  for (uint64_t want = 201; want <= 203; ++want) EXPECT_EQ(s.take_id(6), want);
+  EXPECT_FALSE(s.take_id(6)) << "50..53 never handed out";
+}
+
+// A server grants one client's requests in order, but its answers may overtake
+// each other: a range waits while an older request still waits at the server
+// that granted it, and counts as received only then, so a calm client
+// neither skips IDs nor reports a hole (G5). A timeout of the older one frees it.
+TEST(ClientSession, ARangeWaitsForAnOlderRequestAtItsServer) {
+  ClientConfig c = config(4);
+  c.attempt_timeout_us = 100;
+  for (const bool answered : {true, false}) {
+    ClientSession s(c, 7, 1);
+    s.take_id(0);
+    s.on_reply(0, ok(s.take_output().sends.at(0).second, 1), 1);
+    drain(s, 2);
+    auto older = s.take_output().sends.at(0).second;
+    s.take_id(2);  // late: two ahead now
+    auto newer = s.take_output().sends.at(0).second;
+    s.on_reply(0, ok(newer, 9), 3);
+    EXPECT_TRUE(s.take_output().grants.empty()) << "held, so not yet received";
+    EXPECT_FALSE(s.take_id(3)) << "9 would skip what the older request brings";
+    if (answered) {
+      s.on_reply(0, ok(older, 5), 4);
+      EXPECT_EQ(s.take_output().grants.size(), 2u);
+      for (uint64_t want = 5; want <= 12; ++want) EXPECT_EQ(s.take_id(5), want);
+    } else {
+      s.on_timer(102);  // the older request timed out: it may come back higher, from elsewhere
+      const auto out = s.take_output();
+      ASSERT_EQ(out.grants.size(), 1u);
+      EXPECT_EQ(out.grants[0].from, 9u);
+      EXPECT_EQ(out.grants[0].received_us, 102u);
+      EXPECT_EQ(s.take_id(102), 9u);
+    }
+  }
+}
+
+// A lost connection moves every request waiting there on, and the server
+// rotation moves once, not once per request.
+TEST(ClientSession, ALostConnectionMovesEveryRequestThereOnButTheServerOnce) {
+  ClientConfig c = config(4);
+  c.retry_backoff_min_us = 10;
+  c.retry_backoff_max_us = 10;
+  ClientSession s(c, 7, 1);
+  s.take_id(0);
+  s.on_reply(0, ok(s.take_output().sends.at(0).second, 1), 1);
+  drain(s, 2);
+  s.take_id(2);  // late: two requests in flight, both at server 0
+  auto sent = s.take_output().sends;
+  ASSERT_EQ(s.in_flight(), 2u);
+  s.on_connection_lost(0, 3);
+  s.on_timer(*s.next_timer());
+  auto again = s.take_output().sends;
+  ASSERT_EQ(again.size(), 2u);
+  for (const auto& [server, req] : again) EXPECT_EQ(server, 1u) << "request " << req.request;
+}
+
 TEST(ClientSession, TimeoutRetriesSameRequestOnNextServer) {
   ClientSession s(quick_retries(), 7, 1);
   s.take_id(0);

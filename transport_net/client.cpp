@@ -155,6 +155,7 @@ class NetClient final : public Client {
     c.adaptive_period_us = static_cast<TimeUs>(o.adaptive_period.count()) * 1000;
     c.adaptive_ids_max = o.adaptive_ids_max;
     c.share_requests = o.share_requests;
+    c.keep_ahead = o.keep_ahead;
     return c;
   }
   TimeUs now_us() const {
@@ -250,11 +251,13 @@ NextResult NetClient::next() {
 
 NextResult NetClient::next_locked(std::unique_lock<std::mutex>& lock, Clock::time_point deadline) {
   // Leases the session's oldest range and hands out its first ID.
-  auto take = [this](TimeUs now) -> std::optional<uint64_t> {
+  bool leased = false;
+  auto take = [this, &leased](TimeUs now) -> std::optional<uint64_t> {
     if (auto id = claim()) return id;  // another thread leased meanwhile
     auto range = session_.take_ids(now, range_ids_max, callers_);
     if (!range) return std::nullopt;
     lease(range->first + 1, range->second);
+    leased = true;
     return range->first;
   };
   while (true) {
@@ -277,7 +280,10 @@ NextResult NetClient::next_locked(std::unique_lock<std::mutex>& lock, Clock::tim
       });
     }
     if (id) {
-      if (sending && !driving_) drive(lock, std::nullopt);  // the prefetch leaves now
+      // The prefetch leaves now; and with ranges on their way, those that
+      // arrived are taken in, so the next refill is not held back until the
+      // buffer runs dry.
+      if ((sending || (leased && session_.in_flight() > 0)) && !driving_) drive(lock, std::nullopt);
       return NextResult{*id, {}};
     }
     if (Clock::now() >= deadline) return NextResult{0, give_up_message(), NextError::unavailable};
@@ -328,7 +334,8 @@ void NetClient::dispatch(const Sends& sends, TimeUs now) {
     if (s.conn && s.conn->is_open()) {
       s.conn->send(req);  // on failure the connection closes and on_conn_closed reports it
     } else {
-      s.queued.clear();   // only the latest attempt matters
+      // Only the latest attempt of each request matters.
+      std::erase_if(s.queued, [&](const ClientRequest& q) { return q.request == req.request; });
       s.queued.push_back(req);
       connect(i);
     }

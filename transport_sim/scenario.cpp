@@ -36,6 +36,7 @@ std::string Scenario::describe() const {
   o << "nodes=" << nodes << " protocol=" << protocol_name(protocol) << (durable ? " durable" : " memory")
     << (speedups.combine ? "" : " no-combine") << (speedups.fast_path ? "" : " no-fast-path")
     << (speedups.group_commit ? "" : " no-group-commit") << (share_requests ? "" : " no-share-requests")
+    << (keep_ahead ? "" : " no-keep-ahead")
     << " clients=[";
   for (size_t i = 0; i < clients.size(); ++i) {
     o << (i ? " " : "") << "buf" << clients[i].buf_size << "@n" << clients[i].first_server

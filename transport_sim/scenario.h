@@ -136,6 +136,7 @@ struct Scenario {
   bool durable = false;
   SpeedUps speedups;
   bool share_requests = true;  // the clients' (ClientConfig::share_requests)
+  bool keep_ahead = true;      // the clients' (ClientConfig::keep_ahead)
   std::vector<ClientSpec> clients;
   // Door callers (the gRPC and HTTP doors): each asks a node drawn from the
   // seed for the sequence's Current, or for an Advance when `advances`, one

@@ -754,6 +754,7 @@ class World {
     cfg.adaptive_period_us = adaptive_period_us;
     cfg.adaptive_ids_max = adaptive_ids_max;
     cfg.share_requests = s_.share_requests;
+    cfg.keep_ahead = s_.keep_ahead;
     slot.session = std::make_unique<ClientSession>(
         cfg, conn_of(c), Rng::derive(s_.seed, "client", c * 1000003ull + slot.life).next());
     trace(client_name(c) + " starts (buffer " + std::to_string(spec.buf_size) + ")");

@@ -42,6 +42,11 @@ struct ClientOptions {
   // buffer_size 0: threads that wait at once share one request for one ID
   // each. Off: one request per ID, the threads taking turns (for comparison).
   bool share_requests = true;
+  // buffer_size > 0 and not adaptive: when the next range arrives after the
+  // buffer ran dry, keep twice as many ranges requested ahead (up to 16,
+  // ranges_ahead_max), so a steady caller does not wait on a round trip.
+  // Off: one request at a time, sent at half use.
+  bool keep_ahead = true;
 };
 
 // Why next() returned no ID, for a program to act on; `error` says it for people.
